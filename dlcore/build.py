@@ -1,0 +1,87 @@
+"""``dlcore build``: release/ and solutions/ from source/ with real nbgrader.
+
+``nbgrader generate_assignment`` writes release/; ``nbgrader generate_solution`` executes the
+solutions on CPU with ``DLCORE_FAST=1``.  Executed notebooks are normalised (no timing metadata,
+no stderr streams such as progress bars) and an assignment whose sources have not changed since
+the last build is skipped, so rebuilding an unchanged source changes no byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dlcore import __version__, course
+
+STAMP = ".dlcore-build.json"
+
+
+def source_digest(assignment: str) -> str:
+    h = hashlib.sha256(__version__.encode())
+    for nb in sorted((course.root() / "source" / assignment).rglob("*")):
+        if nb.is_file() and ".ipynb_checkpoints" not in nb.parts:
+            h.update(nb.relative_to(course.root()).as_posix().encode() + nb.read_bytes())
+    return h.hexdigest()
+
+
+def nbgrader(*args: str) -> None:
+    env = dict(os.environ, DLCORE_FAST="1", DLCORE_DEVICE="cpu", CUDA_VISIBLE_DEVICES="",
+               MPLBACKEND="module://matplotlib_inline.backend_inline", PYTHONHASHSEED="0")
+    cmd = [sys.executable, "-m", "nbgrader", *args, "--force", "--log-level=WARN"]
+    proc = subprocess.run(cmd, cwd=course.root(), env=env, capture_output=True, text=True,
+                          check=False)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise RuntimeError(f"nbgrader {args[0]} failed:\n{tail}")
+
+
+def normalise(path: Path) -> None:
+    """Drop what differs between two executions of the same notebook."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    count = 0
+    for cell in nb["cells"]:
+        cell.get("metadata", {}).pop("execution", None)
+        if cell["cell_type"] != "code":
+            continue
+        count += 1
+        cell["execution_count"] = count if cell.get("outputs") is not None else None
+        outputs = [o for o in cell.get("outputs", [])
+                   if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        for o in outputs:
+            if "execution_count" in o:
+                o["execution_count"] = count
+        cell["outputs"] = outputs
+    path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+
+
+def build_assignment(assignment: str, force: bool) -> bool:
+    """Build one assignment; False when it was already up to date."""
+    digest = source_digest(assignment)
+    stamp = course.root() / "solutions" / assignment / STAMP
+    if not force and stamp.exists() and json.loads(stamp.read_text()).get("source") == digest:
+        return False
+    (course.root() / ".course").mkdir(exist_ok=True)
+    nbgrader("generate_assignment", assignment)
+    nbgrader("generate_solution", assignment)
+    for nb in sorted((course.root() / "solutions" / assignment).glob("*.ipynb")):
+        normalise(nb)
+    stamp.write_text(json.dumps({"source": digest}, indent=1) + "\n")
+    return True
+
+
+def main(*, assignments: list[str], force: bool = False) -> int:
+    available = sorted(p.name for p in (course.root() / "source").iterdir() if p.is_dir())
+    unknown = sorted(set(assignments) - set(available))
+    if unknown:
+        from dlcore.cli import UsageError
+
+        raise UsageError(f"no such assignment: {', '.join(unknown)} (have {', '.join(available)})")
+    for assignment in assignments or available:
+        built = build_assignment(assignment, force)
+        print(f"{assignment}: {'built' if built else 'up to date'}")
+    return 0

@@ -1,0 +1,22 @@
+"""``dlcore check``: grade one notebook file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlcore import course, notebook
+from dlcore.report import Report
+
+
+def main(*, path: str | Path, device: str = "cpu") -> Report:
+    """Identify and grade one notebook; NotebookError for input that is not ours."""
+    from dlcore import sandbox
+
+    sandbox.warm_up()  # the fork server imports torch while we parse and collect
+    nb = notebook.read(path)
+    entry = course.identify(nb)
+    from dlcore import devices, runner
+
+    if not devices.available(device):
+        raise notebook.NotebookError(f"device '{device}' is not available on this machine")
+    return runner.grade(nb, entry, device=device)

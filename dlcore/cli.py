@@ -1,0 +1,71 @@
+"""The ``dlcore`` command: a thin layer over typed ``main()`` functions (see DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dlcore.notebook import NotebookError
+
+
+class UsageError(Exception):
+    """Bad input: exit 2 with one line on stderr."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dlcore", description="Auto-graded deep-learning exercises")
+    sub = p.add_subparsers(dest="verb", required=True)
+    c = sub.add_parser("check", help="grade one notebook")
+    c.add_argument("notebook")
+    c.add_argument("--json", action="store_true", help="print the report as JSON")
+    c.add_argument("--device", choices=("cpu", "cuda", "mps"), default="cpu")
+    g = sub.add_parser("grade", help="grade a class of submissions in parallel")
+    g.add_argument("submissions", nargs="+",
+                   help="notebook files or folders (searched for *.ipynb)")
+    g.add_argument("--out", default="grades", help="folder for reports and grades.csv")
+    g.add_argument("--workers", type=int, default=2)
+    g.add_argument("--device", choices=("cpu", "cuda", "mps"), default="cpu")
+    g.add_argument("--no-progress", action="store_true")
+    b = sub.add_parser("build", help="regenerate release/ and solutions/ with nbgrader")
+    b.add_argument("assignments", nargs="*")
+    b.add_argument("--force", action="store_true", help="rebuild even if the source is unchanged")
+    sub.add_parser("list", help="assignments, notebooks, exercises and points")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except (NotebookError, UsageError) as exc:
+        print(f"dlcore: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("dlcore: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.verb == "check":
+        from dlcore import check
+
+        report = check.main(path=args.notebook, device=args.device)
+        print(report.to_json() if args.json else report.render())
+        return 0
+    if args.verb == "grade":
+        from dlcore import classgrade
+
+        return classgrade.main(paths=args.submissions, out=args.out, workers=args.workers,
+                               device=args.device, progress=not args.no_progress)
+    if args.verb == "build":
+        from dlcore import build
+
+        return build.main(assignments=args.assignments, force=args.force)
+    from dlcore import listing
+
+    print(listing.main())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

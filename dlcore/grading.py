@@ -1,0 +1,173 @@
+"""What hidden graders use: the exercise marker, the ``student`` proxy, and checks whose
+failure messages are written for a student (shapes and error sizes, never expected values)."""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+import torch
+
+from dlcore import wire
+from dlcore.sandbox import Sandbox, SandboxError
+
+# Tolerances, named once.  float64 oracles; students may compute in float32.
+RTOL, ATOL = 1e-4, 1e-5
+RTOL_F64, ATOL_F64 = 1e-7, 1e-9
+
+
+def exercise(exercise_id: str, points: float, forbid: Sequence[str] = (),
+             timeout: float | None = None) -> pytest.MarkDecorator:
+    """Mark a grader test as one case of ``exercise_id`` worth ``points``."""
+    return pytest.mark.exercise(exercise_id, points=points, forbid=tuple(forbid), timeout=timeout)
+
+
+class GradingFailure(AssertionError):
+    """A wrong answer; the message is the student's feedback."""
+
+
+class StudentProblem(Exception):
+    """The submission could not be run as asked; ``status`` goes into the report."""
+
+    status = "error"
+
+
+class StudentMissing(StudentProblem):
+    status = "missing"
+
+
+class StudentRaised(StudentProblem):
+    def __init__(self, message: str, stub: bool = False) -> None:
+        super().__init__(message)
+        self.status = "missing" if stub else "error"
+
+
+class StudentTimeout(StudentProblem):
+    status = "timeout"
+
+
+class StudentCrashed(StudentProblem):
+    status = "error"
+
+
+class ForbiddenCall(StudentProblem):
+    status = "failed"
+
+
+def fail(message: str) -> None:
+    raise GradingFailure(message)
+
+
+class Student:
+    """Proxy to the submission: ``student.sigmoid(x)`` runs the student's function in the
+    sandbox and returns its result as data."""
+
+    def __init__(self, sandbox: Sandbox, exercise_id: str, forbid: Sequence[str],
+                 timeout: float | None, poisoned: dict[str, StudentProblem]) -> None:
+        self._sandbox, self._exercise, self._forbid = sandbox, exercise_id, list(forbid)
+        self._timeout, self._poisoned = timeout, poisoned
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._send(("call", name, args, kwargs, self._forbid), name)
+
+    def probe(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run grader function ``fn(ns, *args)`` in the worker; ``ns`` is the submission."""
+        source = textwrap.dedent(inspect.getsource(fn))
+        return self._send(("probe", source, fn.__name__, args, kwargs, self._forbid), fn.__name__)
+
+    def value(self, name: str) -> Any:
+        return self._send(("get", name), name)
+
+    def _send(self, request: tuple, name: str) -> Any:
+        if self._exercise in self._poisoned:
+            raise self._poisoned[self._exercise]
+        try:
+            reply = self._sandbox.request(request, self._timeout)
+        except SandboxError as exc:
+            problem = self._sandbox_problem(exc, name)
+            self._poisoned[self._exercise] = problem
+            raise problem from None
+        return self._unpack(reply, name)
+
+    def _sandbox_problem(self, exc: SandboxError, name: str) -> StudentProblem:
+        if exc.kind == "timeout":
+            limit = self._timeout or self._sandbox.limits.call_s
+            return StudentTimeout(f"{name} did not finish within {limit:g} s "
+                                  "(an infinite loop, or far too slow)")
+        return StudentCrashed(f"calling {name} stopped the Python process "
+                              "(os._exit, a crash, or memory exhausted)")
+
+    def _unpack(self, reply: tuple, name: str) -> Any:
+        tag = reply[0]
+        if tag == "ok":
+            if reply[2]:
+                raise ForbiddenCall(f"{self._exercise} calls {', '.join(reply[2])}, which this "
+                                    "exercise asks you to implement yourself")
+            return reply[1]
+        if tag == "missing":
+            hint = self._sandbox.cell_errors.get(f"{self._exercise}_answer")
+            why = f"; your answer cell did not run: {hint}" if hint else ""
+            raise StudentMissing(f"{name} is not defined{why}")
+        _, etype, message, frames = reply
+        where = f" (at {frames[-1]})" if frames else ""
+        if etype == "NotImplementedError":
+            raise StudentRaised(f"{name} is not implemented yet (it raises "
+                                "NotImplementedError)", stub=True)
+        raise StudentRaised(f"{name} raised {etype}: {message}{where}")
+
+
+def as_float64(t: torch.Tensor) -> torch.Tensor:
+    return t.detach().to(torch.float64) if t.is_floating_point() else t
+
+
+def check_tensor(got: Any, expected: torch.Tensor, what: str, rtol: float = RTOL,
+                 atol: float = ATOL, check_dtype: bool = False) -> None:
+    """``got`` must be a tensor shaped like ``expected`` and close to it."""
+    if not isinstance(got, torch.Tensor):
+        fail(f"{what} should be a torch.Tensor, got {wire.type_name(got)}")
+    if tuple(got.shape) != tuple(expected.shape):
+        fail(f"{what} has shape {tuple(got.shape)}; expected {tuple(expected.shape)}")
+    if check_dtype and got.dtype != expected.dtype:
+        fail(f"{what} has dtype {got.dtype}; expected {expected.dtype}")
+    if got.dtype == torch.bool or expected.dtype == torch.bool:
+        if not torch.equal(got.to(torch.bool), expected.to(torch.bool)):
+            wrong = int((got.to(torch.bool) != expected.to(torch.bool)).sum())
+            fail(f"{what}: {wrong} of {expected.numel()} entries are wrong")
+        return
+    g, e = as_float64(got.to(torch.float64)), as_float64(expected.to(torch.float64))
+    bad = ~torch.isfinite(g) & torch.isfinite(e)
+    if bad.any():
+        fail(f"{what} contains {int(bad.sum())} NaN/inf values where finite ones are expected")
+    close = torch.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+    if not close.all():
+        err = float((g - e).abs().nan_to_num(float("inf")).max())
+        fail(f"{what} is wrong in {int((~close).sum())} of {e.numel()} entries "
+             f"(max abs error {err:.2e}, tolerance {atol:.0e} + {rtol:.0e}*|x|)")
+
+
+def check_number(got: Any, expected: float, what: str, rtol: float = RTOL,
+                 atol: float = ATOL) -> None:
+    if isinstance(got, torch.Tensor) and got.numel() == 1:
+        got = float(got)
+    if not isinstance(got, int | float) or isinstance(got, bool):
+        fail(f"{what} should be a number, got {wire.type_name(got)}")
+    if not abs(float(got) - expected) <= atol + rtol * abs(expected):
+        fail(f"{what} is off by {abs(float(got) - expected):.2e}")
+
+
+def check_type(got: Any, kind: type | tuple[type, ...], what: str) -> None:
+    if not isinstance(got, kind):
+        fail(f"{what} should be {getattr(kind, '__name__', kind)}, got {wire.type_name(got)}")
+
+
+def rng(seed: int) -> torch.Generator:
+    """A grader-owned generator: test inputs never depend on the student's RNG use."""
+    return torch.Generator().manual_seed(seed)

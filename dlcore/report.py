@@ -1,0 +1,68 @@
+"""Grading results: per exercise and per notebook, as JSON (the CLI contract) and as text."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+STATUSES = ("passed", "partial", "failed", "error", "timeout", "missing")
+
+
+@dataclass
+class ExerciseResult:
+    id: str
+    score: float
+    max_score: float
+    status: str
+    feedback: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    notebook: str
+    assignment: str
+    exercises: list[ExerciseResult]
+
+    @property
+    def score(self) -> float:
+        return round(sum(e.score for e in self.exercises), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(e.max_score for e in self.exercises), 4)
+
+    def to_dict(self) -> dict:
+        return {"notebook": self.notebook, "assignment": self.assignment,
+                "score": self.score, "max_score": self.max_score,
+                "exercises": [asdict(e) for e in self.exercises]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        return cls(data["notebook"], data["assignment"],
+                   [ExerciseResult(**e) for e in data["exercises"]])
+
+    def render(self) -> str:
+        mark = {"passed": "ok", "partial": "~", "failed": "x", "error": "!",
+                "timeout": "T", "missing": "-"}
+        lines = [f"{self.assignment}/{self.notebook}: {self.score:g} / {self.max_score:g}"]
+        width = max((len(e.id) for e in self.exercises), default=10)
+        for e in self.exercises:
+            lines.append(f"  [{mark[e.status]:>2}] {e.id:<{width}}  {e.score:>5g} / "
+                         f"{e.max_score:<4g} {e.status}")
+            lines.extend(f"         - {msg}" for msg in e.feedback)
+        return "\n".join(lines)
+
+
+def status_of(score: float, max_score: float, problems: list[str]) -> str:
+    """Summarise an exercise from its score and the kinds of problem its test cases hit."""
+    if max_score > 0 and score >= max_score - 1e-9:
+        return "passed"
+    if score > 0:
+        return "partial"
+    for kind in ("timeout", "missing", "error"):
+        if problems and all(p == kind for p in problems) or kind == "timeout" and kind in problems:
+            return kind
+    return "error" if "error" in problems else "failed"

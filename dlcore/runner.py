@@ -1,0 +1,111 @@
+"""Runs a notebook's hidden pytest graders against one submission and builds its Report."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from dlcore import course
+from dlcore.grading import GradingFailure, Student, StudentProblem
+from dlcore.notebook import Notebook
+from dlcore.report import ExerciseResult, Report, status_of
+from dlcore.sandbox import Limits, Sandbox
+
+
+class GradingPlugin:
+    """pytest plugin: provides the ``student`` fixture and records each test case's verdict."""
+
+    def __init__(self, cells: list[tuple[str, str]], device: str, limits: Limits) -> None:
+        self.cells, self.device, self.limits = cells, device, limits
+        self.sandbox: Sandbox | None = None
+        self.poisoned: dict[str, StudentProblem] = {}
+        self.cases: dict[str, list[tuple[float, float, str | None, str | None]]] = \
+            defaultdict(list)
+        self.order: list[str] = []
+
+    def pytest_configure(self, config: Any) -> None:
+        config.addinivalue_line("markers", "exercise(id, points, forbid, timeout): grader case")
+
+    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+        forbid: set[str] = set()
+        for item in items:
+            mark = item.get_closest_marker("exercise")
+            if mark is not None:
+                forbid.update(mark.kwargs.get("forbid", ()))
+                if mark.args[0] not in self.order:
+                    self.order.append(mark.args[0])
+        self.sandbox = Sandbox(self.cells, sorted(forbid), self.device, self.limits)
+
+    @pytest.fixture
+    def student(self, request: Any) -> Student:
+        mark = request.node.get_closest_marker("exercise")
+        assert self.sandbox is not None
+        return Student(self.sandbox, mark.args[0], mark.kwargs.get("forbid", ()),
+                       mark.kwargs.get("timeout"), self.poisoned)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> Any:
+        outcome = yield
+        rep = outcome.get_result()
+        mark = item.get_closest_marker("exercise")
+        if mark is None or not (rep.when == "call" or rep.failed):
+            return
+        points = float(mark.kwargs["points"])
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if rep.passed:
+            self.cases[mark.args[0]].append((points, points, None, None))
+        else:
+            kind, message = verdict(exc)
+            self.cases[mark.args[0]].append((0.0, points, kind, message))
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.close()
+
+    def results(self) -> list[ExerciseResult]:
+        out = []
+        for ex in self.order:
+            cases = self.cases.get(ex, [])
+            score = sum(c[0] for c in cases)
+            max_score = sum(c[1] for c in cases)
+            problems = [c[2] for c in cases if c[2]]
+            feedback = list(dict.fromkeys(c[3] for c in cases if c[3]))[:5]
+            out.append(ExerciseResult(ex, round(score, 4), round(max_score, 4),
+                                      status_of(score, max_score, problems), feedback))
+        return out
+
+
+def verdict(exc: BaseException | None) -> tuple[str, str]:
+    """Problem kind and student-facing message for a failed test case."""
+    if isinstance(exc, StudentProblem):
+        return exc.status, str(exc)
+    if isinstance(exc, GradingFailure):
+        return "failed", str(exc).split("\nassert ")[0].strip()
+    if isinstance(exc, AssertionError):
+        return "failed", "a check on your result failed"
+    return "failed", f"your result could not be checked ({type(exc).__name__})"
+
+
+def grade(nb: Notebook, entry: course.Entry, device: str = "cpu",
+          limits: Limits | None = None) -> Report:
+    """Grade one parsed notebook against its hidden graders."""
+    plugin = GradingPlugin(course.grading_cells(nb, entry), device, limits or Limits())
+    args = [str(entry.grader), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+            "--import-mode=importlib", f"--rootdir={entry.grader.parent}", "-W", "ignore"]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            pytest.main(args, plugins=[plugin])
+    finally:
+        plugin.close()
+    results = plugin.results()
+    expected = course.exercise_points(entry)
+    for r in results:
+        if r.id in expected and abs(expected[r.id] - r.max_score) > 1e-9:
+            raise RuntimeError(f"grader points for {r.id} ({r.max_score}) differ from the "
+                               f"notebook's test cell ({expected[r.id]})")
+    return Report(entry.name, entry.assignment, results)
+

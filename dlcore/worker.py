@@ -1,0 +1,189 @@
+"""The untrusted side: runs a submission's setup and answer cells and serves calls.
+
+Runs in a process forked from a server that preloaded torch (see ``sandbox.py``).  Requests
+arrive pickled from the trusted grader; every reply leaves as data only (``wire.dumps``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import functools
+import importlib
+import linecache
+import os
+import resource
+import sys
+import traceback
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+from dlcore import wire
+
+_active: set[str] = set()  # forbidden names being watched during the current call
+_used: set[str] = set()  # forbidden names called during the current call
+SAFE_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
+
+
+def resolve(name: str) -> tuple[Any, str, Any] | None:
+    """'torch.nn.functional.relu' -> (module object, 'relu', function); None if absent."""
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            owner: Any = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[cut:-1]:
+                owner = getattr(owner, attr)
+            return owner, parts[-1], getattr(owner, parts[-1])
+        except AttributeError:
+            return None
+    return None
+
+
+def install_tracers(names: list[str]) -> None:
+    """Wrap each forbidden built-in so a call made while it is watched gets recorded."""
+    for name in sorted(set(names)):
+        found = resolve(name)
+        if found is None:
+            continue
+        owner, attr, original = found
+
+        def tracer(*args: Any, __name: str = name, __orig: Any = original, **kwargs: Any) -> Any:
+            if __name in _active:
+                _used.add(__name)
+            return __orig(*args, **kwargs)
+
+        with contextlib.suppress(AttributeError, TypeError):
+            functools.update_wrapper(tracer, original)
+        with contextlib.suppress(AttributeError, TypeError):
+            setattr(owner, attr, tracer)
+
+
+@contextlib.contextmanager
+def watching(forbid: list[str]) -> Iterator[None]:
+    _active.clear()
+    _used.clear()
+    _active.update(forbid)
+    try:
+        yield
+    finally:
+        _active.clear()
+
+
+def apply_limits(mem_mb: int) -> None:
+    limit = mem_mb * 1024 * 1024
+    for res, value in ((resource.RLIMIT_DATA, limit), (resource.RLIMIT_CORE, 0),
+                       (resource.RLIMIT_FSIZE, 256 * 1024 * 1024)):
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(res, (value, value))
+
+
+def scrub_environment(device: str) -> None:
+    kept = {k: os.environ[k] for k in SAFE_ENV if k in os.environ}
+    os.environ.clear()
+    os.environ.update(kept, OMP_NUM_THREADS="1", DLCORE_FAST="1", DLCORE_DEVICE=device,
+                      MPLBACKEND="Agg", HOME=os.getcwd())
+
+
+def silence_output() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    sys.stderr = sys.stdout
+
+
+def strip_magics(source: str) -> str:
+    """Comment out IPython magics and shell escapes, which plain Python cannot run."""
+    lines = source.splitlines()
+    return "\n".join("# " + ln if ln.lstrip().startswith(("%", "!")) else ln for ln in lines)
+
+
+def describe_error(exc: BaseException) -> tuple[str, str, list[str]]:
+    """Type, message and the student's own frames of an exception (grader frames dropped)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<cell")]
+    where = [f"{f.filename[1:-1]}, line {f.lineno}: {(f.line or '').strip()}" for f in frames]
+    return type(exc).__name__, str(exc)[:400], where[-3:]
+
+
+def run_cell(ns: dict, cell_id: str, source: str) -> None:
+    filename = f"<cell {cell_id}>"
+    code = strip_magics(source)
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    exec(compile(code, filename, "exec"), ns)  # noqa: S102 (running the submission is the point)
+
+
+def to_device(obj: Any, device: torch.device) -> Any:
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device)
+    if isinstance(obj, list | tuple):
+        return type(obj)(to_device(x, device) for x in obj)
+    if isinstance(obj, dict):
+        return {k: to_device(v, device) for k, v in obj.items()}
+    return obj
+
+
+def handle(ns: dict, request: tuple, device: torch.device) -> tuple:
+    kind = request[0]
+    if kind == "get":
+        name = request[1]
+        return ("ok", ns[name], []) if name in ns else ("missing", name)
+    if kind == "call":
+        _, name, args, kwargs, forbid = request
+        fn = ns.get(name)
+        if fn is None:
+            return ("missing", name)
+        if not callable(fn):
+            return ("raise", "TypeError", f"'{name}' is a {type(fn).__name__}, not a function", [])
+    else:  # probe: grader code run against the submission's namespace
+        _, source, probe_name, args, kwargs, forbid = request
+        scope: dict = {}
+        exec(compile(source, f"<probe {probe_name}>", "exec"), scope)  # noqa: S102
+        fn = functools.partial(scope[probe_name], ns)
+    args, kwargs = to_device(args, device), to_device(kwargs, device)
+    with watching(forbid):
+        result = fn(*args, **kwargs)
+        used = sorted(_used)
+    return ("ok", result, used)
+
+
+def reply(conn: Any, message: tuple) -> None:
+    try:
+        data = wire.dumps(message)
+    except Exception as exc:  # noqa: BLE001 (a student's value that cannot be encoded)
+        data = wire.dumps(("raise", "TypeError", f"returned a value that cannot be sent: {exc}", []))
+    conn.send_bytes(data)
+
+
+def serve(conn: Any, cells: list[tuple[str, str]], forbid: list[str], device: str,
+          mem_mb: int, workdir: str) -> None:
+    """Worker entry point: limits, setup and answer cells, then the request loop."""
+    os.chdir(workdir)
+    scrub_environment(device)
+    silence_output()
+    torch.set_num_threads(1)
+    install_tracers(forbid)
+    apply_limits(mem_mb)
+    dev = torch.device(device)
+    ns: dict = {"__name__": "__main__", "__builtins__": builtins}
+    for cell_id, source in cells:
+        try:
+            run_cell(ns, cell_id, source)
+            reply(conn, ("cell", cell_id, None))
+        except BaseException as exc:  # noqa: BLE001 (SystemExit and friends included)
+            reply(conn, ("cell", cell_id, describe_error(exc)))
+    reply(conn, ("ready",))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            message = handle(ns, request, dev)
+        except BaseException as exc:  # noqa: BLE001
+            message = ("raise", *describe_error(exc))
+        reply(conn, message)

@@ -1,0 +1,26 @@
+"""nbgrader configuration: the repository root is the course directory.
+
+Run nbgrader from the repository root (``--course-dir`` does not load this file).
+Run-time folders and the gradebook live under the git-ignored ``.course/``.
+"""
+
+import os
+
+c = get_config()  # noqa: F821 (injected by traitlets)
+here = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.root = here
+c.CourseDirectory.course_id = "dlcore"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.solution_directory = "solutions"
+c.CourseDirectory.submitted_directory = os.path.join(".course", "submitted")
+c.CourseDirectory.autograded_directory = os.path.join(".course", "autograded")
+c.CourseDirectory.feedback_directory = os.path.join(".course", "feedback")
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, ".course", "gradebook.db")
+c.Exchange.root = os.path.join(here, ".course", "exchange")
+
+# Library warnings on stderr must not zero a test cell (nbgrader scores any stderr as 0).
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"(Warning|warn\(|DeprecationWarning|UserWarning)"
+c.Execute.timeout = 120
