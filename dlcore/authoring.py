@@ -69,8 +69,22 @@ def free_text(question_id: str, points: float, model_answer: str) -> dict:
             "metadata": _meta(question_id, grade=True, solution=True, points=points)}
 
 
+def _with_ids(cells: list[dict]) -> list[dict]:
+    """Stable cell ids (nbformat would otherwise invent random ones on every build)."""
+    out = []
+    for i, cell in enumerate(cells):
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", cell["cell_type"])
+        out.append({"id": f"c{i:02d}-{grade_id}"[:64], **cell})
+    return out
+
+
 def write(path: str | Path, cells: list[dict], assignment: str, name: str) -> None:
-    nb = {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
+    """Write an nbgrader source notebook; raise ValueError on duplicate grade ids."""
+    ids = [c["metadata"]["nbgrader"]["grade_id"] for c in cells if "nbgrader" in c["metadata"]]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"duplicate grade ids: {dupes}")
+    nb = {"cells": _with_ids(cells), "nbformat": 4, "nbformat_minor": 5,
           "metadata": {"dlcore": {"assignment": assignment, "notebook": name},
                        "kernelspec": {"display_name": "Python 3 (ipykernel)",
                                       "language": "python", "name": "python3"},

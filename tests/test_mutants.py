@@ -1,0 +1,96 @@
+"""Is every grader proven by mutants?  Wrong implementations must lose points on their
+exercise, correct variants must score full marks, and neither may cost another exercise."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, by_id, grade_notebooks, load, with_answers
+
+MUTANT_DIR = Path(__file__).parent / "mutants"
+
+
+def mutant_modules() -> dict[str, dict]:
+    """'assignment/notebook' -> MUTANTS dict from tests/mutants/<assignment>/<notebook>.py."""
+    found = {}
+    for path in sorted(MUTANT_DIR.glob("*/*.py")):
+        spec = importlib.util.spec_from_file_location(f"mutants_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found[f"{path.parent.name}/{path.stem}"] = module.MUTANTS
+    return found
+
+
+MODULES = mutant_modules()
+CASES = [(key, ex, kind, name, spec)
+         for key, mutants in MODULES.items()
+         for ex, kinds in mutants.items()
+         for kind in ("wrong", "correct")
+         for name, spec in kinds.get(kind, {}).items()]
+
+
+def case_name(key: str, ex: str, kind: str, name: str) -> str:
+    return f"{key.split('/')[1]}.{ex}.{kind}.{name}"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    notebooks = {}
+    for i, (key, ex, _kind, _name, spec) in enumerate(CASES):
+        source = spec[0] if isinstance(spec, tuple) else spec
+        nb = load(ROOT / "source" / f"{key}.ipynb")
+        notebooks[f"m{i:04d}"] = with_answers(nb, {ex: source})
+    return grade_notebooks(notebooks, tmp_path_factory.mktemp("mutants"))
+
+
+@pytest.mark.parametrize("index", range(len(CASES)),
+                         ids=[case_name(*c[:4]) for c in CASES])
+def test_mutant(index: int, reports: dict[str, dict]) -> None:
+    """Does a wrong answer lose points (with the right feedback), and a right one keep all?"""
+    key, ex, kind, name, spec = CASES[index]
+    report = reports[f"m{index:04d}"]
+    results = by_id(report)
+    target = results[ex]
+    if kind == "wrong":
+        assert target["score"] < target["max_score"], f"{name} kept full marks on {ex}"
+        if isinstance(spec, tuple):
+            text = " ".join(target["feedback"])
+            assert spec[1] in text, f"feedback {target['feedback']} lacks {spec[1]!r}"
+    else:
+        assert target["score"] == target["max_score"], target["feedback"]
+    others = {k: v["status"] for k, v in results.items() if k != ex and v["status"] != "passed"}
+    assert not others, f"mutant of {ex} changed other exercises: {others}"
+
+
+def test_every_exercise_has_mutants() -> None:
+    """Has every graded exercise at least two wrong and one correct implementation, and a
+    'forbidden' mutant where the exercise forbids a built-in?"""
+    from dlcore import course
+
+    problems = []
+    for entry in course.entries():
+        mutants = MODULES.get(entry.key, {})
+        forbidding = forbidding_exercises(entry.grader)
+        for ex in course.exercise_points(entry):
+            kinds = mutants.get(ex, {})
+            if len(kinds.get("wrong", {})) < (1 if ex.startswith("q_") else 2):
+                problems.append(f"{entry.key}:{ex} needs wrong mutants")
+            if not ex.startswith("q_") and not kinds.get("correct"):
+                problems.append(f"{entry.key}:{ex} needs a correct variant")
+            if ex in forbidding and not any(n.startswith("forbidden") for n in kinds.get("wrong", {})):
+                problems.append(f"{entry.key}:{ex} needs a 'forbidden...' mutant")
+    assert not problems, "\n".join(problems)
+
+
+def forbidding_exercises(grader: Path) -> set[str]:
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(grader.read_text())):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "exercise":
+            kw = {k.arg for k in node.keywords}
+            if "forbid" in kw and isinstance(node.args[0], ast.Constant):
+                found.add(node.args[0].value)
+    return found
