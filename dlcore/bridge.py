@@ -23,8 +23,16 @@ def _cache_dir() -> Path:
     return d
 
 
-def report_for(path: Path, device: str = "cpu") -> dict:
-    digest = hashlib.sha256(path.read_bytes() + device.encode()).hexdigest()[:32]
+def report_for(path: Path, key: str, device: str = "cpu") -> dict:
+    """The report of ``dlcore check`` on ``path``, cached by the notebook's, grader's and
+    package's contents (so editing a grader never serves a stale score)."""
+    from dlcore import __version__, course
+
+    assignment, _, name = key.partition("/")
+    grader = course.Entry(assignment, name).grader
+    h = hashlib.sha256(path.read_bytes() + device.encode() + __version__.encode())
+    h.update(grader.read_bytes() if grader.exists() else b"")
+    digest = h.hexdigest()[:32]
     cached = _cache_dir() / f"{digest}.json"
     if cached.exists():
         return json.loads(cached.read_text())
@@ -47,7 +55,7 @@ def hidden_score(key: str, exercise_id: str) -> float:
     if not path.exists():
         print(f"dlcore: {path.name} not found in {Path.cwd()}; cannot grade {exercise_id}")
         return 0.0
-    report = report_for(path)
+    report = report_for(path, key)
     for ex in report["exercises"]:
         if ex["id"] == exercise_id:
             print(f"{exercise_id}: {ex['score']:g} / {ex['max_score']:g} ({ex['status']})")

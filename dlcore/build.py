@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from dlcore import __version__, course
+from dlcore.nbgrader_run import venv_path
 
 STAMP = ".dlcore-build.json"
 
@@ -30,7 +31,8 @@ def source_digest(assignment: str) -> str:
 
 def nbgrader(*args: str) -> None:
     env = dict(os.environ, DLCORE_FAST="1", DLCORE_DEVICE="cpu", CUDA_VISIBLE_DEVICES="",
-               MPLBACKEND="module://matplotlib_inline.backend_inline", PYTHONHASHSEED="0")
+               MPLBACKEND="module://matplotlib_inline.backend_inline", PYTHONHASHSEED="0",
+               PATH=venv_path())
     cmd = [sys.executable, "-m", "nbgrader", *args, "--force", "--log-level=WARN"]
     proc = subprocess.run(cmd, cwd=course.root(), env=env, capture_output=True, text=True,
                           check=False)

@@ -79,9 +79,11 @@ class Student:
         return self._send(("call", name, args, kwargs, self._forbid), name)
 
     def probe(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run grader function ``fn(ns, *args)`` in the worker; ``ns`` is the submission."""
+        """Run grader function ``fn(ns, *args)`` in the worker; ``ns`` is the submission's
+        namespace (a missing name there reports the exercise as missing)."""
         source = textwrap.dedent(inspect.getsource(fn))
-        return self._send(("probe", source, fn.__name__, args, kwargs, self._forbid), fn.__name__)
+        request = ("probe", source, fn.__name__, args, kwargs, self._forbid)
+        return self._send(request, self._exercise)
 
     def value(self, name: str) -> Any:
         return self._send(("get", name), name)

@@ -27,6 +27,17 @@ _used: set[str] = set()  # forbidden names called during the current call
 SAFE_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 
 
+class MissingName(Exception):
+    """A probe looked up a name the submission does not define."""
+
+
+class ProbeNamespace(dict):
+    """The submission's namespace as a probe sees it: a missing name is reported as such."""
+
+    def __missing__(self, key: str) -> Any:
+        raise MissingName(key)
+
+
 def resolve(name: str) -> tuple[Any, str, Any] | None:
     """'torch.nn.functional.relu' -> (module object, 'relu', function); None if absent."""
     parts = name.split(".")
@@ -143,10 +154,13 @@ def handle(ns: dict, request: tuple, device: torch.device) -> tuple:
         _, source, probe_name, args, kwargs, forbid = request
         scope: dict = {}
         exec(compile(source, f"<probe {probe_name}>", "exec"), scope)  # noqa: S102
-        fn = functools.partial(scope[probe_name], ns)
+        fn = functools.partial(scope[probe_name], ProbeNamespace(ns))
     args, kwargs = to_device(args, device), to_device(kwargs, device)
     with watching(forbid):
-        result = fn(*args, **kwargs)
+        try:
+            result = fn(*args, **kwargs)
+        except MissingName as exc:
+            return ("missing", str(exc.args[0]))
         used = sorted(_used)
     return ("ok", result, used)
 

@@ -12,18 +12,23 @@ from conftest import ROOT, by_id, grade_notebooks, load, with_answers
 MUTANT_DIR = Path(__file__).parent / "mutants"
 
 
-def mutant_modules() -> dict[str, dict]:
-    """'assignment/notebook' -> MUTANTS dict from tests/mutants/<assignment>/<notebook>.py."""
-    found = {}
+def mutant_modules() -> tuple[dict[str, dict], dict[str, str]]:
+    """'assignment/notebook' -> MUTANTS dict from tests/mutants/<assignment>/<notebook>.py,
+    and the files that failed to load (each reported by its own test)."""
+    found, broken = {}, {}
     for path in sorted(MUTANT_DIR.glob("*/*.py")):
-        spec = importlib.util.spec_from_file_location(f"mutants_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        found[f"{path.parent.name}/{path.stem}"] = module.MUTANTS
-    return found
+        key = f"{path.parent.name}/{path.stem}"
+        try:
+            spec = importlib.util.spec_from_file_location(f"mutants_{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            found[key] = module.MUTANTS
+        except Exception as exc:  # noqa: BLE001
+            broken[key] = f"{type(exc).__name__}: {exc}"
+    return found, broken
 
 
-MODULES = mutant_modules()
+MODULES, BROKEN = mutant_modules()
 CASES = [(key, ex, kind, name, spec)
          for key, mutants in MODULES.items()
          for ex, kinds in mutants.items()
@@ -36,9 +41,14 @@ def case_name(key: str, ex: str, kind: str, name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+def reports(request: pytest.FixtureRequest,
+            tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    selected = {item.callspec.params["index"] for item in request.session.items
+                if hasattr(item, "callspec") and "index" in item.callspec.params}
     notebooks = {}
     for i, (key, ex, _kind, _name, spec) in enumerate(CASES):
+        if i not in selected:
+            continue
         source = spec[0] if isinstance(spec, tuple) else spec
         nb = load(ROOT / "source" / f"{key}.ipynb")
         notebooks[f"m{i:04d}"] = with_answers(nb, {ex: source})
@@ -62,6 +72,12 @@ def test_mutant(index: int, reports: dict[str, dict]) -> None:
         assert target["score"] == target["max_score"], target["feedback"]
     others = {k: v["status"] for k, v in results.items() if k != ex and v["status"] != "passed"}
     assert not others, f"mutant of {ex} changed other exercises: {others}"
+
+
+@pytest.mark.parametrize("key", sorted(BROKEN) or [None])
+def test_mutant_files_load(key: str | None) -> None:
+    """Does every mutant file import and define MUTANTS?"""
+    assert key is None, f"tests/mutants/{key}.py: {BROKEN.get(key)}"
 
 
 def test_every_exercise_has_mutants() -> None:

@@ -1,0 +1,85 @@
+"""A bundled sample class, generated from solutions/ and release/ for the demo and benchmarks.
+
+Students: ``perfect`` (the solutions), ``partial`` (every other exercise left as the stub),
+``untouched`` (the release), ``broken`` (a truncated file), ``hostile`` (an infinite loop,
+``os._exit``, an exception, monkeypatching torch/numpy/pytest, an impossible allocation, next
+to honest answers).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from dlcore import course
+
+STUDENTS = ("perfect", "partial", "untouched", "broken", "hostile")
+
+HOSTILE = [
+    "def {name}(*args, **kwargs):\n    while True:\n        pass",
+    "import os\n\ndef {name}(*args, **kwargs):\n    os._exit(1)",
+    "def {name}(*args, **kwargs):\n    raise ValueError('I give up')",
+]
+TAMPER = ("\nimport numpy, pytest, torch\n"
+          "torch.allclose = lambda *a, **k: True\n"
+          "torch.testing.assert_close = lambda *a, **k: None\n"
+          "numpy.allclose = lambda *a, **k: True\n"
+          "pytest.approx = lambda *a, **k: a[0]\n"
+          "_grab = torch.empty(10**13)  # 40 TB: refused\n")
+
+
+def _answers(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {})
+            .get("grade_id", "").endswith("_answer")]
+
+
+def _exercise(cell: dict) -> str:
+    return cell["metadata"]["nbgrader"]["grade_id"][: -len("_answer")]
+
+
+def _text(cell: dict) -> str:
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+def partial(solution: dict, release: dict) -> dict:
+    stubs = {_exercise(c): c["source"] for c in _answers(release)}
+    for i, cell in enumerate(_answers(solution)):
+        if i % 2 == 1:
+            cell["source"] = stubs[_exercise(cell)]
+    return solution
+
+
+def hostile(solution: dict) -> dict:
+    functions = [c for c in _answers(solution)
+                 if re.search(rf"^def {re.escape(_exercise(c))}\(", _text(c), re.M)]
+    for cell, template in zip(functions, HOSTILE, strict=False):
+        cell["source"] = template.format(name=_exercise(cell))
+    if len(functions) > len(HOSTILE):  # an honest answer that also tampers with the libraries
+        cell = functions[len(HOSTILE)]
+        cell["source"] = _text(cell) + TAMPER
+    return solution
+
+
+def make(dest: Path, assignment: str, students: tuple[str, ...] = STUDENTS) -> list[Path]:
+    """Write ``dest/<student>/<assignment>/<notebook>.ipynb``; returns the files written."""
+    written = []
+    for i, entry in enumerate(e for e in course.entries() if e.assignment == assignment):
+        sol_path = course.root() / "solutions" / assignment / f"{entry.name}.ipynb"
+        rel_path = course.root() / "release" / assignment / f"{entry.name}.ipynb"
+        for student in students:
+            solution, release = json.loads(sol_path.read_text()), json.loads(rel_path.read_text())
+            path = dest / student / assignment / f"{entry.name}.ipynb"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if student == "broken":
+                if i > 0:
+                    continue  # the other notebooks were never submitted
+                path.write_text(sol_path.read_text()[: 2000])
+            else:
+                nb = {"perfect": lambda: solution, "untouched": lambda: release,
+                      "partial": lambda: partial(solution, release),
+                      "hostile": lambda: hostile(solution)}[student]()
+                path.write_text(json.dumps(nb, indent=1))
+            written.append(path)
+    return written
