@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from dlcore import __version__, course
@@ -31,7 +33,7 @@ def source_digest(assignment: str) -> str:
 
 def nbgrader(*args: str) -> None:
     env = dict(os.environ, DLCORE_FAST="1", DLCORE_DEVICE="cpu", CUDA_VISIBLE_DEVICES="",
-               MPLBACKEND="module://matplotlib_inline.backend_inline", PYTHONHASHSEED="0",
+               MPLBACKEND="module://matplotlib_inline.backend_inline", PYTHONHASHSEED="0", TQDM_DISABLE="1",
                PATH=venv_path())
     cmd = [sys.executable, "-m", "nbgrader", *args, "--force", "--log-level=WARN"]
     proc = subprocess.run(cmd, cwd=course.root(), env=env, capture_output=True, text=True,
@@ -41,9 +43,42 @@ def nbgrader(*args: str) -> None:
         raise RuntimeError(f"nbgrader {args[0]} failed:\n{tail}")
 
 
+ADDRESS = re.compile(r"\b0x[0-9a-f]{6,}\b")
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def _stable_output(output: dict) -> dict | None:
+    """The output without run-specific parts; None for outputs that are pure noise."""
+    if output.get("output_type") == "stream" and output.get("name") == "stderr":
+        return None  # progress bars and warnings
+    data = output.get("data", {})
+    if WIDGET in data:
+        return None  # live widgets (tqdm.auto) have random model ids
+    if "text/plain" in data:
+        text = data["text/plain"]
+        text = "".join(text) if isinstance(text, list) else text
+        data["text/plain"] = ADDRESS.sub("0x…", text)
+    return output
+
+
+def _merge_streams(outputs: Iterable[dict]) -> list[dict]:
+    """Join consecutive stdout chunks: how a stream is chunked depends on timing."""
+    merged: list[dict] = []
+    for o in outputs:
+        if o.get("output_type") == "stream":
+            o["text"] = "".join(o["text"]) if isinstance(o["text"], list) else o["text"]
+            last = merged[-1] if merged else {}
+            if last.get("output_type") == "stream" and last.get("name") == o.get("name"):
+                last["text"] += o["text"]
+                continue
+        merged.append(o)
+    return merged
+
+
 def normalise(path: Path) -> None:
     """Drop what differs between two executions of the same notebook."""
     nb = json.loads(path.read_text(encoding="utf-8"))
+    nb.get("metadata", {}).pop("widgets", None)
     count = 0
     for cell in nb["cells"]:
         cell.get("metadata", {}).pop("execution", None)
@@ -51,8 +86,8 @@ def normalise(path: Path) -> None:
             continue
         count += 1
         cell["execution_count"] = count if cell.get("outputs") is not None else None
-        outputs = [o for o in cell.get("outputs", [])
-                   if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        outputs = _merge_streams(o for o in map(_stable_output, cell.get("outputs", []))
+                                 if o is not None)
         for o in outputs:
             if "execution_count" in o:
                 o["execution_count"] = count

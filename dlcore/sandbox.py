@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import pickle
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +66,7 @@ class Sandbox:
     skipped: set[str] = field(default_factory=set)
     _proc: Any = None
     _conn: Any = None
+    _workdir: str | None = None
 
     def start(self) -> None:
         """Start a worker and replay the cells, skipping any that hung or killed a worker."""
@@ -78,7 +81,7 @@ class Sandbox:
         ctx = context()
         parent, child = ctx.Pipe()
         cells = [c for c in self.cells if c[0] not in self.skipped]
-        workdir = tempfile.mkdtemp(prefix="dlcore-worker-")
+        workdir = self._workdir = tempfile.mkdtemp(prefix="dlcore-worker-")
         self._proc = ctx.Process(target=_serve, daemon=True,
                                  args=(child, cells, self.forbid, self.device,
                                        self.limits.mem_mb, workdir))
@@ -122,7 +125,9 @@ class Sandbox:
         if self._proc is None or not self._proc.is_alive():
             self.start()
         try:
-            self._conn.send(message)
+            # Plain pickle copies tensor data; Connection.send would share CPU tensors'
+            # storage with the worker, letting in-place edits reach the grader's tensors.
+            self._conn.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
             return self._receive(timeout or self.limits.call_s)
         except (OSError, ValueError, BrokenPipeError):
             error = SandboxError("crash", "worker gone")
@@ -140,6 +145,9 @@ class Sandbox:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
 
     close = kill
 

@@ -12,6 +12,7 @@ import functools
 import importlib
 import linecache
 import os
+import pickle
 import resource
 import sys
 import traceback
@@ -96,8 +97,8 @@ def apply_limits(mem_mb: int) -> None:
 def scrub_environment(device: str) -> None:
     kept = {k: os.environ[k] for k in SAFE_ENV if k in os.environ}
     os.environ.clear()
-    os.environ.update(kept, OMP_NUM_THREADS="1", DLCORE_FAST="1", DLCORE_DEVICE=device,
-                      MPLBACKEND="Agg", HOME=os.getcwd())
+    os.environ.update(kept, OMP_NUM_THREADS="1", DLCORE_FAST="1", DLCORE_OFFLINE="1",
+                      DLCORE_DEVICE=device, MPLBACKEND="Agg", HOME=os.getcwd())
 
 
 def silence_output() -> None:
@@ -193,7 +194,7 @@ def serve(conn: Any, cells: list[tuple[str, str]], forbid: list[str], device: st
     reply(conn, ("ready",))
     while True:
         try:
-            request = conn.recv()
+            request = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
         try:

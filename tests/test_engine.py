@@ -94,3 +94,17 @@ def test_to_device_recurses() -> None:
 ])
 def test_status_of(score, max_score, problems, expected) -> None:
     assert status_of(score, max_score, problems) == expected
+
+
+def test_student_in_place_edits_never_reach_the_grader() -> None:
+    """Are arguments copied, so a student's `x += 1` leaves the grader's tensor alone?"""
+    from dlcore.grading import Student
+    from dlcore.sandbox import Sandbox
+
+    box = Sandbox([("bump_answer", "def bump(x):\n    x += 1\n    return x")], [])
+    try:
+        x = torch.zeros(3)
+        got = Student(box, "bump", [], None, {}).bump(x)
+        assert torch.equal(x, torch.zeros(3)) and torch.equal(got, torch.ones(3))
+    finally:
+        box.close()
