@@ -9,6 +9,7 @@ import os
 c = get_config()  # noqa: F821 (injected by traitlets)
 here = os.path.dirname(os.path.abspath(__file__))
 
+os.makedirs(os.path.join(here, ".course"), exist_ok=True)
 c.CourseDirectory.root = here
 c.CourseDirectory.course_id = "dlcore"
 c.CourseDirectory.source_directory = "source"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from dlcore.grading import fail
+from dlcore.grading import StudentMissing, fail
 
 
 def normalise(value: Any, digits: int = 2) -> str:
@@ -34,6 +34,6 @@ def answer_hash(question_id: str, value: Any, digits: int = 2) -> str:
 def check_answer(value: Any, question_id: str, expected_hash: str, digits: int = 2) -> None:
     """Fail unless ``value`` hashes to ``expected_hash``; never reveals the answer."""
     if value is None:
-        fail(f"{question_id} is still None: set it to your answer")
+        raise StudentMissing(f"{question_id} is still None: set it to your answer")
     if answer_hash(question_id, value, digits) != expected_hash:
         fail(f"{question_id}: {value!r} is not the expected answer")

@@ -8,6 +8,7 @@ it are skipped when the replacement replays the submission.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import pickle
@@ -138,9 +139,9 @@ class Sandbox:
 
     def kill(self) -> None:
         if self._proc is not None:
-            if self._proc.is_alive():
+            with contextlib.suppress(AssertionError, ValueError, OSError):
                 self._proc.kill()
-            self._proc.join(5)
+                self._proc.join(5)
             self._proc = None
         if self._conn is not None:
             self._conn.close()

@@ -16,7 +16,7 @@ import pickle
 import resource
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import torch
@@ -28,15 +28,33 @@ _used: set[str] = set()  # forbidden names called during the current call
 SAFE_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 
 
-class MissingName(Exception):
+class MissingName(KeyError):
     """A probe looked up a name the submission does not define."""
 
 
-class ProbeNamespace(dict):
-    """The submission's namespace as a probe sees it: a missing name is reported as such."""
+class ProbeNamespace(MutableMapping):
+    """The submission's own namespace as a probe sees it: writes go through (a probe may swap
+    in trusted helpers), and a missing name is reported as missing, not as a grader error."""
 
-    def __missing__(self, key: str) -> Any:
-        raise MissingName(key)
+    def __init__(self, ns: dict) -> None:
+        self._ns = ns
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._ns:
+            raise MissingName(key)
+        return self._ns[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._ns[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._ns[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ns)
+
+    def __len__(self) -> int:
+        return len(self._ns)
 
 
 def resolve(name: str) -> tuple[Any, str, Any] | None:

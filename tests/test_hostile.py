@@ -11,6 +11,8 @@ def sigmoid(x):
     return torch.where(x >= 0, 1 / (1 + torch.exp(-x)), torch.exp(x) / (1 + torch.exp(x)))
 '''
 
+WRONG = ("failed", "partial")  # a wrong answer may still pass a case or two (e.g. "no in-place")
+
 CASES = {
     "infinite_loop": ({"relu": "def relu(x):\n    while True:\n        pass"},
                       {"relu": "timeout"}),
@@ -18,14 +20,14 @@ CASES = {
     "sys_exit_at_load": ({"relu": "import sys\nsys.exit(3)\ndef relu(x):\n    return x"},
                          {"relu": "missing"}),
     "raises": ({"relu": "def relu(x):\n    raise ValueError('nope')"}, {"relu": "error"}),
-    "nan": ({"relu": "def relu(x):\n    return x * float('nan')"}, {"relu": "failed"}),
+    "nan": ({"relu": "def relu(x):\n    return x * float('nan')"}, {"relu": WRONG}),
     "wrong_shape": ({"relu": "def relu(x):\n    return x.clamp(min=0).reshape(-1)"},
-                    {"relu": "failed"}),
+                    {"relu": WRONG}),
     "wrong_dtype": ({"relu": "def relu(x):\n    return x.clamp(min=0).double()"},
-                    {"relu": "failed"}),
-    "returns_object": ({"relu": "def relu(x):\n    return object()"}, {"relu": "failed"}),
+                    {"relu": WRONG}),
+    "returns_object": ({"relu": "def relu(x):\n    return object()"}, {"relu": WRONG}),
     "memory_grab": ({"relu": "def relu(x):\n    hog = []\n    while True:\n"
-                             "        hog.append(torch.ones(10**8))"}, {"relu": "error"}),
+                             "        hog.append(torch.empty(2 * 10**8))"}, {"relu": "error"}),
     "memory_grab_at_load": ({"relu": "import torch\nhog = torch.ones(10**11)\n"
                                      "def relu(x):\n    return x.clamp(min=0)"},
                             {"relu": "missing"}),
@@ -39,7 +41,7 @@ CASES = {
             "pytest.approx = lambda *a, **k: a[0]\n"
             "torch.Tensor.__eq__ = lambda a, b: True\n"),
          "relu": "def relu(x):\n    return x"},
-        {"relu": "failed"}),
+        {"relu": WRONG}),
 }
 
 
@@ -57,7 +59,8 @@ def test_hostile_submission(name: str, reports: dict[str, dict]) -> None:
     results = by_id(reports[name.replace("_", "-")])
     expected = CASES[name][1]
     for ex, status in expected.items():
-        assert results[ex]["status"] == status, (ex, results[ex])
+        allowed = status if isinstance(status, tuple) else (status,)
+        assert results[ex]["status"] in allowed, (ex, results[ex])
         assert results[ex]["score"] < results[ex]["max_score"]
         assert results[ex]["feedback"]
     others = {k: v["status"] for k, v in results.items()
