@@ -62,6 +62,16 @@ def hostile(solution: dict) -> dict:
     return solution
 
 
+def submission(student: str, solution: dict, release: dict) -> dict:
+    if student == "perfect":
+        return solution
+    if student == "untouched":
+        return release
+    if student == "partial":
+        return partial(solution, release)
+    return hostile(solution)
+
+
 def make(dest: Path, assignment: str, students: tuple[str, ...] = STUDENTS) -> list[Path]:
     """Write ``dest/<student>/<assignment>/<notebook>.ipynb``; returns the files written."""
     written = []
@@ -77,9 +87,6 @@ def make(dest: Path, assignment: str, students: tuple[str, ...] = STUDENTS) -> l
                     continue  # the other notebooks were never submitted
                 path.write_text(sol_path.read_text()[: 2000])
             else:
-                nb = {"perfect": lambda: solution, "untouched": lambda: release,
-                      "partial": lambda: partial(solution, release),
-                      "hostile": lambda: hostile(solution)}[student]()
-                path.write_text(json.dumps(nb, indent=1))
+                path.write_text(json.dumps(submission(student, solution, release), indent=1))
             written.append(path)
     return written

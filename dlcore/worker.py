@@ -188,7 +188,8 @@ def reply(conn: Any, message: tuple) -> None:
     try:
         data = wire.dumps(message)
     except Exception as exc:  # noqa: BLE001 (a student's value that cannot be encoded)
-        data = wire.dumps(("raise", "TypeError", f"returned a value that cannot be sent: {exc}", []))
+        why = f"returned a value that cannot be sent: {exc}"
+        data = wire.dumps(("raise", "TypeError", why, []))
     conn.send_bytes(data)
 
 

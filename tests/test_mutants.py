@@ -95,7 +95,8 @@ def test_every_exercise_has_mutants() -> None:
                 problems.append(f"{entry.key}:{ex} needs wrong mutants")
             if not ex.startswith("q_") and not kinds.get("correct"):
                 problems.append(f"{entry.key}:{ex} needs a correct variant")
-            if ex in forbidding and not any(n.startswith("forbidden") for n in kinds.get("wrong", {})):
+            wrong = kinds.get("wrong", {})
+            if ex in forbidding and not any(n.startswith("forbidden") for n in wrong):
                 problems.append(f"{entry.key}:{ex} needs a 'forbidden...' mutant")
     assert not problems, "\n".join(problems)
 

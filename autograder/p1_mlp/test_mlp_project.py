@@ -187,7 +187,6 @@ def test_split_seeded(student):
 def train_epoch_probe(ns, X, y, batch_size, seed, start_eval, lr):
     """Run the student's train_epoch on a recording linear model; replay its batches."""
     import torch
-    import torch.nn as nn
     import torch.nn.functional as F
 
     class Recorder(nn.Module):
@@ -352,7 +351,6 @@ def test_train_epoch_sets_train_mode(student):
 def learning_probe(ns, X, y, epochs):
     """Several epochs on an easy problem; the returned losses and the final accuracy."""
     import torch
-    import torch.nn as nn
 
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 2))
@@ -388,7 +386,6 @@ def test_train_epoch_learns(student):
 def evaluate_probe(ns, weights, X, y, task, start_train):
     """The student's evaluate on an MLP with dropout, watched for train mode and autograd."""
     import torch
-    import torch.nn as nn
 
     class Watch(nn.Module):
         def __init__(self, net):
@@ -508,7 +505,6 @@ def test_evaluate_rmse(student):
 def build_model_probe(ns, config, d_in, d_out, x):
     """Build the student's model; its Linear weights, eval outputs, train-mode layer traces."""
     import torch
-    import torch.nn as nn
 
     torch.manual_seed(0)
     model = ns["build_model"](dict(config), d_in, d_out)
