@@ -25,13 +25,15 @@ def _cache_dir() -> Path:
 
 def report_for(path: Path, key: str, device: str = "cpu") -> dict:
     """The report of ``dlcore check`` on ``path``, cached by the notebook's, grader's and
-    package's contents (so editing a grader never serves a stale score)."""
+    engine's contents (so editing either never serves a stale score)."""
     from dlcore import __version__, course
 
     assignment, _, name = key.partition("/")
     grader = course.Entry(assignment, name).grader
     h = hashlib.sha256(path.read_bytes() + device.encode() + __version__.encode())
     h.update(grader.read_bytes() if grader.exists() else b"")
+    for engine_file in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(engine_file.read_bytes())
     digest = h.hexdigest()[:32]
     cached = _cache_dir() / f"{digest}.json"
     if cached.exists():

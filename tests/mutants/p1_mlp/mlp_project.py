@@ -76,8 +76,8 @@ def split_and_scale(X, y, val_fraction, seed):
     tr, va = order[n_val:], order[:n_val]
     mu, sd = Xn[tr].mean(axis=0), Xn[tr].std(axis=0)
     sd[sd == 0] = 1.0
-    return (torch.from_numpy((Xn[tr] - mu) / sd).float(), torch.from_numpy((Xn[va] - mu) / sd).float(),
-            y[torch.from_numpy(tr)], y[torch.from_numpy(va)])
+    scaled = [torch.from_numpy((Xn[rows] - mu) / sd).float() for rows in (tr, va)]
+    return scaled[0], scaled[1], y[torch.from_numpy(tr)], y[torch.from_numpy(va)]
 ''',
     "sklearn_split_and_scaler": '''
 from sklearn.model_selection import train_test_split
@@ -145,7 +145,7 @@ TRAIN_WRONG = {
         optimizer.step()
         total += loss.item() * len(idx)
     return total / len(X)
-''', "same seed"),
+''', "use the generator argument"),
     "drops_last_batch": (TRAIN_HEAD + '''
     model.train()
     perm = torch.randperm(len(X), generator=generator)

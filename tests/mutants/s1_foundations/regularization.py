@@ -101,14 +101,15 @@ BN_WRONG = {
                              "    layer.train(training)\n"
                              "    out = layer(x)\n"
                              "    return out, layer.running_mean, layer.running_var",
-    "forbidden_layer_norm": BN + "    n = x.shape[0]\n"
-                                 "    if training:\n"
-                                 "        out = F.layer_norm(x.T, (n,), eps=eps).T * gamma + beta\n"
-                                 "        mu, var = x.mean(0), x.var(0)\n"
-                                 "        return (out, (1 - momentum) * running_mean + momentum * mu,\n"
-                                 "                (1 - momentum) * running_var + momentum * var)\n"
-                                 "    out = (x - running_mean) / torch.sqrt(running_var + eps)\n"
-                                 "    return gamma * out + beta, running_mean, running_var",
+    "forbidden_layer_norm": BN + """    n = x.shape[0]
+    if training:
+        out = F.layer_norm(x.T, (n,), eps=eps).T * gamma + beta
+        mu, var = x.mean(0), x.var(0)
+        new_mean = (1 - momentum) * running_mean + momentum * mu
+        return out, new_mean, (1 - momentum) * running_var + momentum * var
+    out = (x - running_mean) / torch.sqrt(running_var + eps)
+    return gamma * out + beta, running_mean, running_var
+""",
     "unbiased_variance_to_normalise": (bn_body(var="x.var(0, unbiased=True)", run_var="var"),
                                        "unbiased variance"),
     "biased_variance_in_running_update": (bn_body(run_var="var"), "biased batch variance"),
@@ -128,15 +129,15 @@ BN_WRONG = {
                                 new_mean="(1 - momentum) * running_mean + momentum * x.mean(0)"),
                         "each example (row)"),
     "naive_variance": (bn_body(var="(x * x).mean(0) - mu * mu"), "cancels"),
-    "eval_updates_running_stats": BN + "    mu, var = x.mean(0), x.var(0, unbiased=False)\n"
-                                       "    n = x.shape[0]\n"
-                                       "    new_mean = (1 - momentum) * running_mean + momentum * mu\n"
-                                       "    new_var = (1 - momentum) * running_var + momentum * var "
-                                       "* n / (n - 1)\n"
-                                       "    if not training:\n"
-                                       "        mu, var = running_mean, running_var\n"
-                                       "    out = gamma * (x - mu) / torch.sqrt(var + eps) + beta\n"
-                                       "    return out, new_mean, new_var",
+    "eval_updates_running_stats": BN + """    mu, var = x.mean(0), x.var(0, unbiased=False)
+    n = x.shape[0]
+    new_mean = (1 - momentum) * running_mean + momentum * mu
+    new_var = (1 - momentum) * running_var + momentum * var * n / (n - 1)
+    if not training:
+        mu, var = running_mean, running_var
+    out = gamma * (x - mu) / torch.sqrt(var + eps) + beta
+    return out, new_mean, new_var
+""",
     "returns_only_out": (BN + "    mu, var = x.mean(0), x.var(0, unbiased=False)\n"
                               "    if training:\n"
                               "        running_mean = 0.9 * running_mean + 0.1 * mu\n"
@@ -148,29 +149,30 @@ BN_WRONG = {
 }
 
 BN_CORRECT = {
-    "in_place_update_var_mean": BN + "    if training:\n"
-                                     "        var, mu = torch.var_mean(x, dim=0, correction=0)\n"
-                                     "        unbiased = torch.var(x, dim=0, correction=1)\n"
-                                     "        with torch.no_grad():\n"
-                                     "            running_mean.mul_(1 - momentum).add_(momentum * mu)\n"
-                                     "            running_var.mul_(1 - momentum).add_(momentum * unbiased)\n"
-                                     "    else:\n"
-                                     "        mu, var = running_mean, running_var\n"
-                                     "    inv_std = torch.rsqrt(var + eps)\n"
-                                     "    out = (x - mu) * (inv_std * gamma) + beta\n"
-                                     "    return out, running_mean, running_var",
-    "lerp_and_explicit_sums": BN + "    N = x.shape[0]\n"
-                                   "    if not training:\n"
-                                   "        x_hat = (x - running_mean) / (running_var + eps).sqrt()\n"
-                                   "        return gamma * x_hat + beta, running_mean.clone(), "
-                                   "running_var.clone()\n"
-                                   "    mu = x.sum(dim=0) / N\n"
-                                   "    centred = x - mu\n"
-                                   "    ss = (centred * centred).sum(dim=0)\n"
-                                   "    x_hat = centred / torch.sqrt(ss / N + eps)\n"
-                                   "    new_mean = torch.lerp(running_mean, mu, momentum)\n"
-                                   "    new_var = torch.lerp(running_var, ss / (N - 1), momentum)\n"
-                                   "    return x_hat * gamma + beta, new_mean, new_var",
+    "in_place_update_var_mean": BN + """    if training:
+        var, mu = torch.var_mean(x, dim=0, correction=0)
+        unbiased = torch.var(x, dim=0, correction=1)
+        with torch.no_grad():
+            running_mean.mul_(1 - momentum).add_(momentum * mu)
+            running_var.mul_(1 - momentum).add_(momentum * unbiased)
+    else:
+        mu, var = running_mean, running_var
+    inv_std = torch.rsqrt(var + eps)
+    out = (x - mu) * (inv_std * gamma) + beta
+    return out, running_mean, running_var
+""",
+    "lerp_and_explicit_sums": BN + """    N = x.shape[0]
+    if not training:
+        x_hat = (x - running_mean) / (running_var + eps).sqrt()
+        return gamma * x_hat + beta, running_mean.clone(), running_var.clone()
+    mu = x.sum(dim=0) / N
+    centred = x - mu
+    ss = (centred * centred).sum(dim=0)
+    x_hat = centred / torch.sqrt(ss / N + eps)
+    new_mean = torch.lerp(running_mean, mu, momentum)
+    new_var = torch.lerp(running_var, ss / (N - 1), momentum)
+    return x_hat * gamma + beta, new_mean, new_var
+""",
 }
 
 MUTANTS = {
