@@ -34,7 +34,8 @@ def source_digest(assignment: str) -> str:
 def nbgrader(*args: str) -> None:
     env = dict(os.environ, DLCORE_FAST="1", DLCORE_DEVICE="cpu", CUDA_VISIBLE_DEVICES="",
                MPLBACKEND="module://matplotlib_inline.backend_inline", PYTHONHASHSEED="0",
-               TQDM_DISABLE="1", PATH=venv_path())
+               TQDM_DISABLE="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               MKL_NUM_THREADS="1", PATH=venv_path())
     cmd = [sys.executable, "-m", "nbgrader", *args, "--force", "--log-level=WARN"]
     proc = subprocess.run(cmd, cwd=course.root(), env=env, capture_output=True, text=True,
                           check=False)

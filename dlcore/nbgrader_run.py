@@ -30,8 +30,8 @@ def venv_path() -> str:
 
 
 def nbgrader(course_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ, DLCORE_FAST="1", DLCORE_DEVICE="cpu",
-               DLCORE_COURSE=str(course.root()), PATH=venv_path())
+    env = dict(os.environ, DLCORE_FAST="1", DLCORE_DEVICE="cpu", OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1", DLCORE_COURSE=str(course.root()), PATH=venv_path())
     proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env,
                           capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
