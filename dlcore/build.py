@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -31,12 +32,15 @@ def source_digest(assignment: str) -> str:
     return h.hexdigest()
 
 
-def nbgrader(*args: str) -> None:
+def nbgrader(*args: str, db: Path) -> None:
+    """Run nbgrader from the course root with a throw-away gradebook, so a build never touches
+    (or is blocked by submissions in) the instructor's ``.course/gradebook.db``."""
     env = dict(os.environ, DLCORE_FAST="1", DLCORE_DEVICE="cpu", CUDA_VISIBLE_DEVICES="",
                MPLBACKEND="module://matplotlib_inline.backend_inline", PYTHONHASHSEED="0",
                TQDM_DISABLE="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                MKL_NUM_THREADS="1", PATH=venv_path())
-    cmd = [sys.executable, "-m", "nbgrader", *args, "--force", "--log-level=WARN"]
+    cmd = [sys.executable, "-m", "nbgrader", *args, "--force", "--log-level=WARN",
+           f"--CourseDirectory.db_url=sqlite:///{db}"]
     proc = subprocess.run(cmd, cwd=course.root(), env=env, capture_output=True, text=True,
                           check=False)
     if proc.returncode != 0:
@@ -103,9 +107,10 @@ def build_assignment(assignment: str, force: bool) -> bool:
     stamp = course.root() / "solutions" / assignment / STAMP
     if not force and stamp.exists() and json.loads(stamp.read_text()).get("source") == digest:
         return False
-    (course.root() / ".course").mkdir(exist_ok=True)
-    nbgrader("generate_assignment", assignment)
-    nbgrader("generate_solution", assignment)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "build.db"
+        nbgrader("generate_assignment", assignment, db=db)
+        nbgrader("generate_solution", assignment, db=db)
     for nb in sorted((course.root() / "solutions" / assignment).glob("*.ipynb")):
         normalise(nb)
     stamp.write_text(json.dumps({"source": digest}, indent=1) + "\n")

@@ -90,6 +90,27 @@ def verdict(exc: BaseException | None) -> tuple[str, str]:
     return "failed", f"your result could not be checked ({type(exc).__name__})"
 
 
+class _Collector:
+    def __init__(self) -> None:
+        self.marks: list[dict] = []
+
+    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+        for item in items:
+            mark = item.get_closest_marker("exercise")
+            if mark is not None:
+                self.marks.append({"id": mark.args[0], **mark.kwargs})
+
+
+def collect(entry: course.Entry) -> list[dict]:
+    """The exercise marks (id, points, forbid, timeout) of a grader's test cases."""
+    collector = _Collector()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        pytest.main([str(entry.grader), "--collect-only", "-q", "-p", "no:cacheprovider",
+                     "--import-mode=importlib", f"--rootdir={entry.grader.parent}"],
+                    plugins=[collector])
+    return collector.marks
+
+
 def grade(nb: Notebook, entry: course.Entry, device: str = "cpu",
           limits: Limits | None = None) -> Report:
     """Grade one parsed notebook against its hidden graders."""

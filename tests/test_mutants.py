@@ -88,7 +88,7 @@ def test_every_exercise_has_mutants() -> None:
     problems = []
     for entry in course.entries():
         mutants = MODULES.get(entry.key, {})
-        forbidding = forbidding_exercises(entry.grader)
+        forbidding = forbidding_exercises(entry)
         for ex in course.exercise_points(entry):
             kinds = mutants.get(ex, {})
             if len(kinds.get("wrong", {})) < (1 if ex.startswith("q_") else 2):
@@ -101,13 +101,7 @@ def test_every_exercise_has_mutants() -> None:
     assert not problems, "\n".join(problems)
 
 
-def forbidding_exercises(grader: Path) -> set[str]:
-    import ast
+def forbidding_exercises(entry) -> set[str]:
+    from dlcore.runner import collect
 
-    found = set()
-    for node in ast.walk(ast.parse(grader.read_text())):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "exercise":
-            kw = {k.arg for k in node.keywords}
-            if "forbid" in kw and isinstance(node.args[0], ast.Constant):
-                found.add(node.args[0].value)
-    return found
+    return {m["id"] for m in collect(entry) if m.get("forbid")}
