@@ -8,15 +8,16 @@ from dlcore import course, notebook
 from dlcore.report import Report
 
 
-def main(*, path: str | Path, device: str = "cpu") -> Report:
-    """Identify and grade one notebook; NotebookError for input that is not ours."""
+def main(*, path: str | Path, device: str = "cpu", only: set[str] | None = None) -> Report:
+    """Identify and grade one notebook (all exercises, or ``only`` these); NotebookError for
+    input that is not ours."""
+    nb = notebook.read(path)  # unusable input fails here, before anything heavy starts
+    entry = course.identify(nb)
     from dlcore import sandbox
 
-    sandbox.warm_up()  # the fork server imports torch while we parse and collect
-    nb = notebook.read(path)
-    entry = course.identify(nb)
+    sandbox.warm_up()  # the fork server imports torch while we import pytest and collect
     from dlcore import devices, runner
 
     if not devices.available(device):
         raise notebook.NotebookError(f"device '{device}' is not available on this machine")
-    return runner.grade(nb, entry, device=device)
+    return runner.grade(nb, entry, device=device, only=only)

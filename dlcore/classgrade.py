@@ -24,6 +24,7 @@ from dlcore.report import ExerciseResult, Report
 class Submission:
     student: str
     path: Path
+    only: frozenset[str] | None = None  # grade only these exercises (None: all)
 
 
 def discover(paths: list[str]) -> list[Submission]:
@@ -51,7 +52,8 @@ def grade_one(sub: Submission, device: str) -> dict:
     from dlcore.notebook import NotebookError
 
     try:
-        report = check.main(path=sub.path, device=device)
+        report = check.main(path=sub.path, device=device,
+                            only=set(sub.only) if sub.only is not None else None)
     except NotebookError as exc:
         report = unreadable(sub, str(exc))
     except Exception as exc:  # noqa: BLE001 (one broken submission never stops the batch)

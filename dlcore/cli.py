@@ -19,6 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("notebook")
     c.add_argument("--json", action="store_true", help="print the report as JSON")
     c.add_argument("--device", choices=("cpu", "cuda", "mps"), default="cpu")
+    c.add_argument("--only", action="append", metavar="EXERCISE",
+                   help="grade only this exercise (repeatable)")
     g = sub.add_parser("grade", help="grade a class of submissions in parallel")
     g.add_argument("submissions", nargs="+",
                    help="notebook files or folders (searched for *.ipynb)")
@@ -49,7 +51,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.verb == "check":
         from dlcore import check
 
-        report = check.main(path=args.notebook, device=args.device)
+        only = set(args.only) if args.only else None
+        report = check.main(path=args.notebook, device=args.device, only=only)
         print(report.to_json() if args.json else report.render())
         return 0
     if args.verb == "grade":

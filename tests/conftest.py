@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,21 +27,21 @@ def with_answers(nb: dict, answers: dict[str, str]) -> dict:
     return out
 
 
-def grade_notebooks(notebooks: dict[str, dict], workdir: Path, workers: int = 2) -> dict[str, dict]:
-    """Grade many notebooks with one ``dlcore grade`` run; reports keyed by name."""
-    subs = workdir / "subs"
-    subs.mkdir(parents=True, exist_ok=True)
+def grade_notebooks(notebooks: dict[str, dict], workdir: Path, workers: int = 2,
+                    only: dict[str, str] | None = None) -> dict[str, dict]:
+    """Grade many notebooks in one ``dlcore grade`` batch (the Python API, so each notebook may
+    be limited to one exercise via ``only``); reports keyed by name."""
+    from dlcore import classgrade
+
+    only = only or {}
+    subs = []
     for name, nb in notebooks.items():
-        (subs / f"{name}.ipynb").write_text(json.dumps(nb))
-    out = workdir / "out"
-    proc = subprocess.run([sys.executable, "-m", "dlcore", "grade", str(subs), "--out", str(out),
-                           "--workers", str(workers), "--no-progress"],
-                          capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    reports = {}
-    for f in (out / "reports").glob("*.json"):
-        reports[f.stem.split("__")[0]] = json.loads(f.read_text())
-    return reports
+        path = workdir / f"{name}.ipynb"
+        path.write_text(json.dumps(nb))
+        limit = frozenset({only[name]}) if name in only else None
+        subs.append(classgrade.Submission(name, path, limit))
+    reports = classgrade.run(subs, workers, "cpu", progress=False)
+    return {sub.student: rep for sub, rep in zip(subs, reports, strict=True)}
 
 
 def by_id(report: dict) -> dict[str, dict]:

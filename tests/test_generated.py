@@ -79,11 +79,15 @@ def test_release_keeps_secrets(assignment: str) -> None:
 
 
 def solution_lines(nb: dict) -> list[str]:
-    """Distinctive lines inside the solution regions of a source notebook."""
+    """Distinctive lines of the solution regions that appear nowhere else in the source."""
+    region = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
+    texts = sources(nb)
+    given = "\n".join(region.sub("", t) for t in texts)
     lines = []
-    for src in sources(nb):
-        for region in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", src, re.S):
-            lines += [ln.strip() for ln in region.splitlines() if len(ln.strip()) > 25]
+    for src in texts:
+        for body in region.findall(src):
+            lines += [ln.strip() for ln in body.splitlines()
+                      if len(ln.strip()) > 25 and ln.strip() not in given]
     return lines
 
 

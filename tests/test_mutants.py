@@ -45,20 +45,29 @@ def reports(request: pytest.FixtureRequest,
             tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     selected = {item.callspec.params["index"] for item in request.session.items
                 if hasattr(item, "callspec") and "index" in item.callspec.params}
-    notebooks = {}
-    for i, (key, ex, _kind, _name, spec) in enumerate(CASES):
+    notebooks, only = {}, {}
+    for i, (key, ex, kind, name, spec) in enumerate(CASES):
         if i not in selected:
             continue
         source = spec[0] if isinstance(spec, tuple) else spec
         nb = load(ROOT / "source" / f"{key}.ipynb")
         notebooks[f"m{i:04d}"] = with_answers(nb, {ex: source})
-    return grade_notebooks(notebooks, tmp_path_factory.mktemp("mutants"))
+        if not isolation_case(key, ex, kind, name):
+            only[f"m{i:04d}"] = ex
+    return grade_notebooks(notebooks, tmp_path_factory.mktemp("mutants"), only=only)
+
+
+def isolation_case(key: str, ex: str, kind: str, name: str) -> bool:
+    """The first wrong and first correct mutant of each exercise are graded on the whole
+    notebook, proving the damage stays in its exercise; the others only on their own."""
+    return name == next(iter(MODULES[key][ex].get(kind, {})), None)
 
 
 @pytest.mark.parametrize("index", range(len(CASES)),
                          ids=[case_name(*c[:4]) for c in CASES])
 def test_mutant(index: int, reports: dict[str, dict]) -> None:
-    """Does a wrong answer lose points (with the right feedback), and a right one keep all?"""
+    """Does a wrong answer lose points (with the right feedback), and a right one keep all?
+    (And, for the first of each kind, does every other exercise keep its full marks?)"""
     key, ex, kind, name, spec = CASES[index]
     report = reports[f"m{index:04d}"]
     results = by_id(report)
@@ -70,6 +79,8 @@ def test_mutant(index: int, reports: dict[str, dict]) -> None:
             assert spec[1] in text, f"feedback {target['feedback']} lacks {spec[1]!r}"
     else:
         assert target["score"] == target["max_score"], target["feedback"]
+    if isolation_case(key, ex, kind, name):
+        assert len(results) > 1 or len(MODULES[key]) == 1
     others = {k: v["status"] for k, v in results.items() if k != ex and v["status"] != "passed"}
     assert not others, f"mutant of {ex} changed other exercises: {others}"
 
