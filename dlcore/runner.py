@@ -15,7 +15,6 @@ from dlcore.notebook import Notebook, NotebookError
 from dlcore.report import ExerciseResult, Report, status_of
 from dlcore.sandbox import Limits, Sandbox
 
-
 # pytest plugins a grading run does not need; unraisableexception alone costs two full
 # gc.collect() passes (~0.2 s) per notebook.
 NO_PLUGINS = [arg for name in ("cacheprovider", "randomly", "unraisableexception",
