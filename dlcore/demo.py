@@ -26,7 +26,7 @@ def run(out: Path, assignment: str, workers: int) -> int:
           f"of {assignment} in {submitted}")
 
     nbgrader_run.prepare_gradebook(course_dir, assignment, list(sampleclass.STUDENTS))
-    nb_seconds, proc = nbgrader_run.autograde(course_dir, assignment)
+    nb_seconds, proc = nbgrader_run.autograde(course_dir, assignment, cell_timeout=60)
     nb_scores = nbgrader_run.scores(course_dir, assignment)
     print(f"nbgrader autograde: {nb_seconds:.1f} s (exit {proc.returncode})")
 
@@ -38,6 +38,8 @@ def run(out: Path, assignment: str, workers: int) -> int:
     classgrade.write_outputs(out, rows)
     print(f"dlcore grade ({workers} workers): {dl_seconds:.1f} s\n")
     print(score_table(rows, nb_scores, out / "grades.csv"))
+    print("\n'failed' under nbgrader: its kernel died (os._exit) or hung, so nbgrader scored "
+          "nothing for that notebook;\ndlcore gave each exercise its own verdict instead.")
     print(f"\nreports: {out}/reports/   grades: {out}/grades.csv   "
           f"nbgrader feedback: nbgrader generate_feedback, run in {course_dir}")
     return 0

@@ -49,15 +49,18 @@ def prepare_gradebook(course_dir: Path, assignment: str, students: list[str]) ->
         nbgrader(course_dir, "db", "student", "add", student)
 
 
-def autograde(course_dir: Path, assignment: str) -> tuple[float, subprocess.CompletedProcess]:
+def autograde(course_dir: Path, assignment: str,
+              cell_timeout: int = 120) -> tuple[float, subprocess.CompletedProcess]:
     """Run ``nbgrader autograde`` on everything submitted; (seconds, process)."""
     start = time.perf_counter()
-    proc = nbgrader(course_dir, "autograde", assignment, "--force", check=False)
+    proc = nbgrader(course_dir, "autograde", assignment, "--force",
+                    f"--Execute.timeout={cell_timeout}", check=False)
     return time.perf_counter() - start, proc
 
 
 def scores(course_dir: Path, assignment: str) -> dict[tuple[str, str], dict[str, float]]:
-    """(student, notebook) -> {grade_id: auto score} for autograded code cells."""
+    """(student, notebook) -> {grade_id: auto score} for autograded code cells; notebooks
+    nbgrader failed to execute (a dead or hung kernel) are left out."""
     from nbgrader.api import Gradebook
 
     url = "sqlite:///" + str(course_dir / ".course" / "gradebook.db")
@@ -65,9 +68,8 @@ def scores(course_dir: Path, assignment: str) -> dict[tuple[str, str], dict[str,
     with Gradebook(url) as gb:
         for sub in gb.assignment_submissions(assignment):
             for nb in sub.notebooks:
-                if nb.needs_manual_grade and not nb.grades:
-                    continue
-                out[(sub.student_id, nb.name)] = {
-                    g.name: float(g.auto_score) for g in nb.grades
-                    if g.cell_type == "code" and g.auto_score is not None}
+                auto = {g.name: float(g.auto_score) for g in nb.grades
+                        if g.cell_type == "code" and g.auto_score is not None}
+                if auto:  # none at all: nbgrader could not execute this notebook
+                    out[(sub.student_id, nb.name)] = auto
     return out
