@@ -77,3 +77,9 @@ def grading_cells(nb: Notebook, entry: Entry) -> list[tuple[str, str]]:
 def exercise_points(entry: Entry) -> dict[str, float]:
     """Points of each auto-graded test cell in the source notebook, by exercise id."""
     return {c.grade_id: c.points for c in reference(entry).cells if c.kind == "test"}
+
+
+def manual_points(entry: Entry) -> dict[str, float]:
+    """Points of each answer graded by hand (free text) in the source notebook."""
+    return {c.grade_id: c.points for c in reference(entry).cells
+            if c.kind == "other" and c.points and c.grade_id}

@@ -12,10 +12,8 @@ def main() -> str:
         if entry.assignment != current:
             current = entry.assignment
             lines.append(current)
-        nb = course.reference(entry)
         auto = course.exercise_points(entry)
-        manual = {c.grade_id: c.points for c in nb.cells
-                  if c.kind == "other" and c.points and c.grade_id}
+        manual = course.manual_points(entry)
         lines.append(f"  {entry.name}  ({sum(auto.values()):g} auto-graded points"
                      + (f", {sum(manual.values()):g} graded by hand" if manual else "") + ")")
         lines.extend(f"    {ex:<36} {pts:g}" for ex, pts in auto.items())

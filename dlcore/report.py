@@ -22,6 +22,7 @@ class Report:
     notebook: str
     assignment: str
     exercises: list[ExerciseResult]
+    by_hand: dict[str, float] = field(default_factory=dict)  # not in the JSON contract
 
     @property
     def score(self) -> float:
@@ -53,6 +54,9 @@ class Report:
             lines.append(f"  [{mark[e.status]:>2}] {e.id:<{width}}  {e.score:>5g} / "
                          f"{e.max_score:<4g} {e.status}")
             lines.extend(f"         - {msg}" for msg in e.feedback)
+        if self.by_hand:
+            items = ", ".join(f"{k} ({v:g})" for k, v in self.by_hand.items())
+            lines.append(f"  graded by hand, not included above: {items}")
         return "\n".join(lines)
 
 

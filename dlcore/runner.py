@@ -145,5 +145,5 @@ def grade(nb: Notebook, entry: course.Entry, device: str = "cpu",
         if r.id in expected and abs(expected[r.id] - r.max_score) > 1e-9:
             raise RuntimeError(f"grader points for {r.id} ({r.max_score}) differ from the "
                                f"notebook's test cell ({expected[r.id]})")
-    return Report(entry.name, entry.assignment, results)
+    return Report(entry.name, entry.assignment, results, course.manual_points(entry))
 

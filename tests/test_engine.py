@@ -108,3 +108,12 @@ def test_student_in_place_edits_never_reach_the_grader() -> None:
         assert torch.equal(x, torch.zeros(3)) and torch.equal(got, torch.ones(3))
     finally:
         box.close()
+
+
+def test_report_names_answers_graded_by_hand() -> None:
+    """Does the text report tell a student which answers are graded by hand, outside the JSON?"""
+    from dlcore.report import ExerciseResult, Report
+
+    rep = Report("nb", "a", [ExerciseResult("f", 1.0, 1.0, "passed")], {"why": 2.0})
+    assert "graded by hand, not included above: why (2)" in rep.render()
+    assert "by_hand" not in rep.to_dict()
