@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import torch
 
-from dlcore import wire
+from dlcore.untrusted import wire
 from dlcore.sandbox import Sandbox, SandboxError
 
 # Tolerances, named once.  float64 oracles; students may compute in float32.

@@ -10,7 +10,8 @@ import pickle
 import pytest
 import torch
 
-from dlcore import devices, notebook, wire
+from dlcore import devices, notebook
+from dlcore.untrusted import wire
 from dlcore.report import status_of
 
 

@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from dlcore import wire
+from dlcore.untrusted import wire
 from dlcore.grading import (
     StudentMissing,
     StudentRaised,

@@ -1,23 +1,22 @@
-"""The trusted side of the trust boundary: one worker process per submission.
+"""One submission's worker, seen from the trusted side.
 
-Workers are forked from a multiprocessing forkserver that preloads torch and never computes,
-so a new worker costs milliseconds and never inherits a busy thread pool.  Each request has a
-time limit; a worker that hangs is killed, one that dies is replaced, and the cells that killed
-it are skipped when the replacement replays the submission.
+Workers are forked by the sandbox's zygote (``host.py``), which preloaded torch and never
+computes, so a new worker costs milliseconds.  Each request has a time limit; a worker that
+hangs is killed, one that dies is replaced, and the cells that killed it are skipped when the
+replacement replays the submission.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
 import os
 import pickle
-import shutil
-import tempfile
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any
 
-from dlcore import wire
+from dlcore.sandbox import host
+from dlcore.untrusted import wire
 
 MAX_MESSAGE = 512 * 1024 * 1024
 
@@ -37,24 +36,9 @@ class Limits:
     mem_mb: int = int(os.environ.get("DLCORE_MEM_MB", "3072"))
 
 
-_context: Any = None
-
-
-def context() -> Any:
-    """The forkserver context, started once per process (preloading torch)."""
-    global _context
-    if _context is None:
-        _context = mp.get_context("forkserver")
-        _context.set_forkserver_preload(["torch", "dlcore.worker"])
-    return _context
-
-
 def warm_up() -> None:
-    """Start the fork server now, so its torch import overlaps the grader's own start-up."""
-    from multiprocessing import forkserver
-
-    context()
-    forkserver.ensure_running()
+    """Start the sandbox now, so its torch import overlaps the grader's own start-up."""
+    host.host()
 
 
 @dataclass
@@ -65,9 +49,8 @@ class Sandbox:
     limits: Limits = field(default_factory=Limits)
     cell_errors: dict[str, str] = field(default_factory=dict)
     skipped: set[str] = field(default_factory=set)
-    _proc: Any = None
+    _pid: int | None = None
     _conn: Any = None
-    _workdir: str | None = None
 
     def start(self) -> None:
         """Start a worker and replay the cells, skipping any that hung or killed a worker."""
@@ -79,16 +62,11 @@ class Sandbox:
             self.skipped.add(bad)
 
     def _spawn(self) -> None:
-        ctx = context()
-        parent, child = ctx.Pipe()
         cells = [c for c in self.cells if c[0] not in self.skipped]
-        workdir = self._workdir = tempfile.mkdtemp(prefix="dlcore-worker-")
-        self._proc = ctx.Process(target=_serve, daemon=True,
-                                 args=(child, cells, self.forbid, self.device,
-                                       self.limits.mem_mb, workdir))
-        self._proc.start()
-        child.close()
-        self._conn = parent
+        self._pid, fd = host.host().spawn()
+        self._conn = Connection(fd)
+        self._conn.send_bytes(pickle.dumps((cells, self.forbid, self.device, self.limits.mem_mb),
+                                           protocol=pickle.HIGHEST_PROTOCOL))
 
     def _load(self) -> str | None:
         """Read the cell reports; the id of a cell that hung or crashed the worker, else None."""
@@ -123,7 +101,7 @@ class Sandbox:
 
     def request(self, message: tuple, timeout: float | None = None) -> tuple:
         """Send one request; on a hang or crash the worker is replaced and SandboxError raised."""
-        if self._proc is None or not self._proc.is_alive():
+        if self._conn is None:
             self.start()
         try:
             # Plain pickle copies tensor data; Connection.send would share CPU tensors'
@@ -138,22 +116,12 @@ class Sandbox:
         raise error
 
     def kill(self) -> None:
-        if self._proc is not None:
-            with contextlib.suppress(AssertionError, ValueError, OSError):
-                self._proc.kill()
-                self._proc.join(5)
-            self._proc = None
+        if self._pid is not None:
+            host.kill_worker(self._pid)
+            self._pid = None
         if self._conn is not None:
-            self._conn.close()
+            with contextlib.suppress(OSError):
+                self._conn.close()
             self._conn = None
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None
 
     close = kill
-
-
-def _serve(*args: Any) -> None:
-    from dlcore.worker import serve
-
-    serve(*args)

@@ -1,7 +1,7 @@
 """The untrusted side: runs a submission's setup and answer cells and serves calls.
 
-Runs in a process forked from a server that preloaded torch (see ``sandbox.py``).  Requests
-arrive pickled from the trusted grader; every reply leaves as data only (``wire.dumps``).
+Runs in a process forked by the zygote (``zygote.py``), inside the sandbox.  Requests arrive
+pickled from the trusted grader; every reply leaves as data only (``wire.dumps``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import builtins
 import contextlib
 import functools
-import importlib
 import linecache
 import os
 import pickle
@@ -21,10 +20,9 @@ from typing import Any
 
 import torch
 
-from dlcore import wire
+from dlcore.untrusted import wire
+from dlcore.untrusted.opwatch import Watch
 
-_active: set[str] = set()  # forbidden names being watched during the current call
-_used: set[str] = set()  # forbidden names called during the current call
 SAFE_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 
 
@@ -55,53 +53,6 @@ class ProbeNamespace(MutableMapping):
 
     def __len__(self) -> int:
         return len(self._ns)
-
-
-def resolve(name: str) -> tuple[Any, str, Any] | None:
-    """'torch.nn.functional.relu' -> (module object, 'relu', function); None if absent."""
-    parts = name.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        try:
-            owner: Any = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        try:
-            for attr in parts[cut:-1]:
-                owner = getattr(owner, attr)
-            return owner, parts[-1], getattr(owner, parts[-1])
-        except AttributeError:
-            return None
-    return None
-
-
-def install_tracers(names: list[str]) -> None:
-    """Wrap each forbidden built-in so a call made while it is watched gets recorded."""
-    for name in sorted(set(names)):
-        found = resolve(name)
-        if found is None:
-            continue
-        owner, attr, original = found
-
-        def tracer(*args: Any, __name: str = name, __orig: Any = original, **kwargs: Any) -> Any:
-            if __name in _active:
-                _used.add(__name)
-            return __orig(*args, **kwargs)
-
-        with contextlib.suppress(AttributeError, TypeError):
-            functools.update_wrapper(tracer, original)
-        with contextlib.suppress(AttributeError, TypeError):
-            setattr(owner, attr, tracer)
-
-
-@contextlib.contextmanager
-def watching(forbid: list[str]) -> Iterator[None]:
-    _active.clear()
-    _used.clear()
-    _active.update(forbid)
-    try:
-        yield
-    finally:
-        _active.clear()
 
 
 def apply_limits(mem_mb: int) -> None:
@@ -157,7 +108,7 @@ def to_device(obj: Any, device: torch.device) -> Any:
     return obj
 
 
-def handle(ns: dict, request: tuple, device: torch.device) -> tuple:
+def handle(ns: dict, request: tuple, device: torch.device, watch: Watch) -> tuple:
     kind = request[0]
     if kind == "get":
         name = request[1]
@@ -175,12 +126,12 @@ def handle(ns: dict, request: tuple, device: torch.device) -> tuple:
         exec(compile(source, f"<probe {probe_name}>", "exec"), scope)  # noqa: S102
         fn = functools.partial(scope[probe_name], ProbeNamespace(ns))
     args, kwargs = to_device(args, device), to_device(kwargs, device)
-    with watching(forbid):
+    with watch.during(forbid) as used:
         try:
             result = fn(*args, **kwargs)
         except MissingName as exc:
             return ("missing", str(exc.args[0]))
-        used = sorted(_used)
+        used = sorted(used)
     return ("ok", result, used)
 
 
@@ -194,13 +145,12 @@ def reply(conn: Any, message: tuple) -> None:
 
 
 def serve(conn: Any, cells: list[tuple[str, str]], forbid: list[str], device: str,
-          mem_mb: int, workdir: str) -> None:
+          mem_mb: int) -> None:
     """Worker entry point: limits, setup and answer cells, then the request loop."""
-    os.chdir(workdir)
     scrub_environment(device)
     silence_output()
     torch.set_num_threads(1)
-    install_tracers(forbid)
+    watch = Watch(forbid)
     apply_limits(mem_mb)
     dev = torch.device(device)
     ns: dict = {"__name__": "__main__", "__builtins__": builtins}
@@ -217,7 +167,16 @@ def serve(conn: Any, cells: list[tuple[str, str]], forbid: list[str], device: st
         except (EOFError, OSError):
             return
         try:
-            message = handle(ns, request, dev)
+            message = handle(ns, request, dev, watch)
         except BaseException as exc:  # noqa: BLE001
             message = ("raise", *describe_error(exc))
         reply(conn, message)
+
+
+def main(fd: int) -> None:
+    """Serve the submission whose cells arrive first on socket ``fd``, in the current folder."""
+    from multiprocessing.connection import Connection
+
+    conn = Connection(fd)
+    cells, forbid, device, mem_mb = pickle.loads(conn.recv_bytes())
+    serve(conn, cells, forbid, device, mem_mb)

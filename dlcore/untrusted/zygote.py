@@ -1,0 +1,176 @@
+"""The sandbox's resident process: imports torch once, then forks one worker per submission.
+
+Started by the trusted side (``dlcore.sandbox.host``), inside bubblewrap when isolation is on.
+It talks over one Unix socket (``--fd``): ``spawn`` answers ``pid N`` with the worker's end
+of a fresh socket pair attached (SCM_RIGHTS); ``kill N`` kills that worker.
+
+With ``--isolate``, each worker is PID 1 of its own user, PID and mount namespaces, with a
+private size-capped tmpfs as its scratch folder: it cannot see, signal or trace the zygote
+or an earlier worker, and every process it starts dies with it.  The zygote itself is not
+dumpable, so nothing in the sandbox can ptrace it or read its memory.  It never computes, so
+forking after ``import torch`` is safe (no busy thread pools).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import resource
+import shutil
+import signal
+import socket
+import tempfile
+
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
+MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 0x4000, 0x40000, 0x2, 0x4
+NPROC = 128
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(rc: int, what: str) -> None:
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def prctl(option: int, value: int) -> None:
+    _check(_libc.prctl(option, value, 0, 0, 0), "prctl")
+
+
+def enter_namespaces() -> None:
+    """Own user, PID and mount namespaces (call before the fork that makes PID 1)."""
+    uid, gid = os.getuid(), os.getgid()
+    _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS), "unshare")
+    # The worker is uid 1000 in its namespace: mapping uid 0 would need CAP_SETFCAP.
+    for name, text in (("setgroups", "deny"), ("uid_map", f"1000 {uid} 1"),
+                       ("gid_map", f"1000 {gid} 1")):
+        with open(f"/proc/self/{name}", "w", encoding="ascii") as f:
+            f.write(text)
+
+
+def private_scratch(scratch_mb: int) -> str:
+    """A fresh tmpfs at /tmp, capped at ``scratch_mb``, seen by this worker only."""
+    _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate")
+    _check(_libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV,
+                       f"size={scratch_mb}m,mode=700".encode()), "mount tmpfs")
+    return "/tmp"
+
+
+def spawn(isolate: bool, scratch_mb: int) -> tuple[int, socket.socket, str | None]:
+    """Fork a worker; (its pid as the zygote sees it, the trusted end, its scratch folder)."""
+    ours, theirs = socket.socketpair()
+    workdir = None if isolate else tempfile.mkdtemp(prefix="dlcore-worker-")
+    r, w = os.pipe()
+    middle = os.fork()
+    if middle == 0:  # the go-between: enters the namespaces, forks PID 1, reports it, leaves
+        try:
+            ours.close()
+            os.close(r)
+            if isolate:
+                prctl(PR_SET_DUMPABLE, 1)  # writing our uid_map needs it; only we can see us
+                enter_namespaces()
+            pid = os.fork()
+            if pid == 0:
+                os.close(w)
+                _run_worker(theirs, isolate, scratch_mb, workdir)
+            os.write(w, str(pid).encode())
+        except BaseException as exc:  # noqa: BLE001 (reported to the trusted side)
+            os.write(w, f"{type(exc).__name__}: {exc}".encode()[:200])
+        finally:
+            os._exit(0)
+    os.close(w)
+    answer = os.read(r, 256).decode(errors="replace")
+    os.close(r)
+    os.waitpid(middle, 0)
+    theirs.close()
+    if not answer.isdigit():
+        ours.close()
+        raise OSError(f"the worker could not be started ({answer or 'no answer'})")
+    return int(answer), ours, workdir
+
+
+def _run_worker(sock: socket.socket, isolate: bool, scratch_mb: int, workdir: str | None) -> None:
+    code = 1
+    try:
+        os.chdir(private_scratch(scratch_mb) if isolate else workdir)
+        if isolate:  # the kernel ignores it for uid 0; the sandbox's pids cgroup covers that
+            resource.setrlimit(resource.RLIMIT_NPROC, (NPROC, NPROC))
+        from dlcore.untrusted import worker
+
+        worker.main(sock.detach())
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def serve(control: socket.socket, isolate: bool, scratch_mb: int) -> None:
+    workers: dict[int, str | None] = {}
+    while True:
+        _reap(workers)
+        try:
+            data = control.recv(256)
+        except (ConnectionError, OSError):
+            data = b""
+        if not data:
+            break
+        verb, _, arg = data.decode().partition(" ")
+        if verb == "spawn":
+            try:
+                pid, sock, workdir = spawn(isolate, scratch_mb)
+            except OSError as exc:
+                control.send(f"error {exc}".encode()[:250])
+                continue
+            workers[pid] = workdir
+            socket.send_fds(control, [f"pid {pid}".encode()], [sock.fileno()])
+            sock.close()
+        elif verb == "kill" and arg.isdigit() and int(arg) in workers:
+            _kill(int(arg))
+            control.send(b"ok")
+    for pid in list(workers):
+        _kill(pid)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _reap(workers: dict[int, str | None]) -> None:
+    """Collect exited processes (the zygote is their subreaper) and remove workers' scratch."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        workdir = workers.pop(pid, None)
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--fd", type=int, required=True)
+    p.add_argument("--isolate", action="store_true")
+    p.add_argument("--scratch-mb", type=int, default=256)
+    args = p.parse_args()
+    prctl(PR_SET_DUMPABLE, 0)
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    if not args.isolate:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    import torch  # noqa: F401 (imported once, shared by every worker)
+
+    import dlcore.untrusted.worker  # noqa: F401
+
+    control = socket.socket(fileno=args.fd)
+    print("ready", flush=True)
+    serve(control, args.isolate, args.scratch_mb)
+
+
+if __name__ == "__main__":
+    main()
