@@ -6,6 +6,16 @@ Run-time folders and the gradebook live under the git-ignored ``.course/``.
 
 import os
 
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from dlcore.bridge.autograde import DlcoreAutograde
+
 c = get_config()  # noqa: F821 (injected by traitlets)
 here = os.path.dirname(os.path.abspath(__file__))
 
@@ -21,7 +31,13 @@ c.CourseDirectory.feedback_directory = os.path.join(".course", "feedback")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(here, ".course", "gradebook.db")
 c.Exchange.root = os.path.join(here, ".course", "exchange")
 
-# Library warnings on stderr must not zero a test cell (nbgrader scores any stderr as 0).
+# Autograde without a kernel: dlcore grades each submission in its sandbox and writes each graded
+# cell's points and feedback; nbgrader's SaveAutoGrades records them as partial credit.  Student
+# code never shares a process with grading.  Where student code cannot be isolated (no Linux
+# user namespaces), autograde refuses unless you set c.DlcoreAutograde.allow_unisolated = True.
+c.Autograde.autograde_preprocessors = [DlcoreAutograde, ClearMetadataPreprocessor, LimitOutput,
+                                       SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+# Kernels still execute notebooks for `nbgrader generate_solution` (dlcore build) and Validate.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(Warning|warn\(|DeprecationWarning|UserWarning)"
 c.Execute.timeout = 120

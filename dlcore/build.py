@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from dlcore import __version__, course
+from dlcore.errors import UsageError
 from dlcore.nbgrader_run import venv_path
 
 STAMP = ".dlcore-build.json"
@@ -121,8 +122,6 @@ def main(*, assignments: list[str], force: bool = False) -> int:
     available = sorted(p.name for p in (course.root() / "source").iterdir() if p.is_dir())
     unknown = sorted(set(assignments) - set(available))
     if unknown:
-        from dlcore.cli import UsageError
-
         raise UsageError(f"no such assignment: {', '.join(unknown)} (have {', '.join(available)})")
     for assignment in assignments or available:
         built = build_assignment(assignment, force)

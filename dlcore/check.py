@@ -14,7 +14,10 @@ def main(*, path: str | Path, device: str = "cpu", only: set[str] | None = None)
     nb = notebook.read(path)  # unusable input fails here, before anything heavy starts
     entry = course.identify(nb)
     from dlcore import sandbox
+    from dlcore.sandbox import host, isolation
 
+    if not host.configured():  # else a class run or nbgrader already chose
+        isolation.decide("check")
     sandbox.warm_up()  # the fork server imports torch while we import pytest and collect
     from dlcore import devices, runner
 

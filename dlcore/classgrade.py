@@ -1,23 +1,29 @@
 """``dlcore grade``: grade a class of submissions in parallel.
 
 Each pool process grades one submission at a time with its own sandbox; a submission that is
-unreadable, hostile or slow gets a report saying so and never stops the batch.  Writes
+unreadable, hostile or slow gets a report saying so and never stops the batch (``pool.py``:
+a dead grading process costs only its submission, which is retried once).  Writes
 ``reports/<student>__<notebook>.json|.txt``, ``grades.csv`` (one row per submission) and
 ``exercises.csv`` (one row per submission and exercise).
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import csv
+import functools
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from dlcore import course
+from dlcore.errors import UsageError
+from dlcore.pool import Pool
 from dlcore.report import ExerciseResult, Report
+
+WATCHDOG_S = float(os.environ.get("DLCORE_SUBMISSION_TIMEOUT", "900"))
 
 
 @dataclass(frozen=True)
@@ -35,8 +41,6 @@ def discover(paths: list[str]) -> list[Submission]:
     for raw in paths:
         p = Path(raw)
         if not p.exists():
-            from dlcore.cli import UsageError
-
             raise UsageError(f"no such file or folder: {p}")
         files = [p] if p.is_file() else sorted(
             f for f in p.rglob("*.ipynb") if ".ipynb_checkpoints" not in f.parts)
@@ -46,8 +50,9 @@ def discover(paths: list[str]) -> list[Submission]:
     return found
 
 
-def grade_one(sub: Submission, device: str) -> dict:
-    """Worker-pool task: a report dict, or an 'unreadable' one when the file is unusable."""
+def grade_one(sub: Submission, device: str) -> tuple[dict, str | None]:
+    """Pool task: (report dict, None), or (an error report, why) when grading itself failed;
+    an unusable file is the student's problem, not a failure of grading."""
     from dlcore import check
     from dlcore.notebook import NotebookError
 
@@ -55,10 +60,22 @@ def grade_one(sub: Submission, device: str) -> dict:
         report = check.main(path=sub.path, device=device,
                             only=set(sub.only) if sub.only is not None else None)
     except NotebookError as exc:
-        report = unreadable(sub, str(exc))
-    except Exception as exc:  # noqa: BLE001 (one broken submission never stops the batch)
-        report = unreadable(sub, f"could not be graded: {type(exc).__name__}: {exc}")
-    return report.to_dict()
+        return unreadable(sub, str(exc)).to_dict(), None
+    except Exception as exc:  # noqa: BLE001 (one failure never stops the batch)
+        why = f"grading failed: {type(exc).__name__}: {exc}"
+        return unreadable(sub, why).to_dict(), why
+    return report.to_dict(), None
+
+
+def stopped(sub: Submission, why: str) -> tuple[dict, str | None]:
+    """The verdict for a submission whose grading process stopped twice (its own doing)."""
+    return unreadable(sub, f"this notebook could not be graded: {why}, twice").to_dict(), None
+
+
+def pool_setup(isolate: bool) -> None:
+    from dlcore.sandbox import host
+
+    host.configure(isolate)
 
 
 def unreadable(sub: Submission, why: str) -> Report:
@@ -108,38 +125,48 @@ def table(rows: list[tuple[Submission, dict]]) -> str:
     return "\n".join(lines)
 
 
-def run(subs: list[Submission], workers: int, device: str, progress: bool) -> list[dict]:
-    from multiprocessing import get_context
-
+def run_batch(subs: list[Submission], workers: int, device: str, progress: bool,
+              isolate: bool | None = None) -> tuple[list[dict], dict[str, str]]:
+    """Reports in the order of ``subs``, and {file: why} for submissions whose grading failed
+    for reasons of ours (the sandbox, a grader)."""
     from tqdm.auto import tqdm
 
-    results: dict[int, dict] = {}
-    ctx = get_context("forkserver")
-    with cf.ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx) as pool:
-        futures = {pool.submit(grade_one, s, device): i for i, s in enumerate(subs)}
-        bar = tqdm(total=len(subs), desc="grading", unit="nb", disable=not progress,
-                   file=sys.stderr)
-        for fut in cf.as_completed(futures):
-            i = futures[fut]
-            try:
-                results[i] = fut.result()
-            except Exception as exc:  # noqa: BLE001 (a pool process died)
-                results[i] = unreadable(subs[i], f"grading process failed: {exc}").to_dict()
-            bar.update(1)
+    from dlcore.sandbox import host
+
+    isolate = host.isolated() if isolate is None else isolate
+    bar = tqdm(total=len(subs), desc="grading", unit="nb", disable=not progress,
+               file=sys.stderr)
+    pool = Pool(task=grade_one, on_failure=stopped, setup=functools.partial(pool_setup, isolate),
+                args=(device,), workers=workers, watchdog_s=WATCHDOG_S,
+                progress=lambda: bar.update(1))
+    try:
+        outcomes = pool.run(subs)
+    finally:
         bar.close()
-    return [results[i] for i in range(len(subs))]
+    failures = {str(s.path): why for s, (_, why) in zip(subs, outcomes, strict=True) if why}
+    return [rep for rep, _ in outcomes], failures
+
+
+def run(subs: list[Submission], workers: int, device: str, progress: bool) -> list[dict]:
+    return run_batch(subs, workers, device, progress)[0]
 
 
 def main(*, paths: list[str], out: str, workers: int = 2, device: str = "cpu",
-         progress: bool = True) -> int:
+         progress: bool = True, allow_unisolated: bool = False) -> int:
+    from dlcore.sandbox import isolation
+
     subs = discover(paths)
     if not subs:
-        from dlcore.cli import UsageError
-
         raise UsageError("no .ipynb files found in " + ", ".join(paths))
-    reports = run(subs, workers, device, progress)
+    isolate = isolation.decide("grade", allow_unisolated)
+    reports, failures = run_batch(subs, workers, device, progress, isolate)
     rows = list(zip(subs, reports, strict=True))
     write_outputs(Path(out), rows)
     print(table(rows))
     print(f"\n{len(rows)} submissions graded; reports and grades.csv in {out}/")
+    if failures:
+        print(f"dlcore: grading itself failed for {len(failures)} submission(s):", file=sys.stderr)
+        for path, why in failures.items():
+            print(f"  {path}: {why}", file=sys.stderr)
+        return 1
     return 0

@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from dlcore.errors import MachineryError, UsageError
 from dlcore.notebook import NotebookError
-
-
-class UsageError(Exception):
-    """Bad input: exit 2 with one line on stderr."""
+from dlcore.sandbox.isolation import IsolationUnavailable
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--workers", type=int, default=2)
     g.add_argument("--device", choices=("cpu", "cuda", "mps"), default="cpu")
     g.add_argument("--no-progress", action="store_true")
+    g.add_argument("--allow-unisolated", action="store_true",
+                   help="grade even where student code cannot be isolated (not recommended)")
     b = sub.add_parser("build", help="regenerate release/ and solutions/ with nbgrader")
     b.add_argument("assignments", nargs="*")
     b.add_argument("--force", action="store_true", help="rebuild even if the source is unchanged")
@@ -39,9 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except (NotebookError, UsageError) as exc:
+    except (NotebookError, UsageError, IsolationUnavailable) as exc:
         print(f"dlcore: error: {exc}", file=sys.stderr)
         return 2
+    except MachineryError as exc:
+        print(f"dlcore: error: grading failed: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("dlcore: interrupted", file=sys.stderr)
         return 130
@@ -59,7 +62,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from dlcore import classgrade
 
         return classgrade.main(paths=args.submissions, out=args.out, workers=args.workers,
-                               device=args.device, progress=not args.no_progress)
+                               device=args.device, progress=not args.no_progress,
+                               allow_unisolated=args.allow_unisolated)
     if args.verb == "build":
         from dlcore import build
 

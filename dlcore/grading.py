@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import torch
 
-from dlcore.untrusted import wire
 from dlcore.sandbox import Sandbox, SandboxError
+from dlcore.untrusted import wire
 
 # Tolerances, named once.  float64 oracles; students may compute in float32.
 RTOL, ATOL = 1e-4, 1e-5
@@ -59,6 +59,14 @@ class ForbiddenCall(StudentProblem):
 
 def fail(message: str) -> None:
     raise GradingFailure(message)
+
+
+def quote(text: object, limit: int = 100) -> str:
+    """Text that came from the student's process, made safe for feedback: one short line of
+    printable characters."""
+    line = " ".join(str(text).split())
+    line = "".join(ch if ch.isprintable() else "?" for ch in line)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 class Student:
@@ -111,40 +119,62 @@ class Student:
         tag = reply[0]
         if tag == "ok":
             if reply[2]:
-                raise ForbiddenCall(f"{self._exercise} calls {', '.join(reply[2])}, which this "
+                used = ", ".join(quote(u, 60) for u in reply[2][:4])
+                raise ForbiddenCall(f"forbidden: {self._exercise} calls {used}, which this "
                                     "exercise asks you to implement yourself")
             return reply[1]
         if tag == "missing":
             hint = self._sandbox.cell_errors.get(f"{self._exercise}_answer")
-            why = f"; your answer cell did not run: {hint}" if hint else ""
-            raise StudentMissing(f"{name} is not defined{why}")
+            why = f"; your answer cell did not run: {quote(hint, 160)}" if hint else ""
+            raise StudentMissing(f"{quote(name, 60)} is not defined{why}")
         _, etype, message, frames = reply
-        where = f" (at {frames[-1]})" if frames else ""
+        where = f" (at {quote(frames[-1], 80)})" if frames else ""
         if etype == "NotImplementedError":
             raise StudentRaised(f"{name} is not implemented yet (it raises "
                                 "NotImplementedError)", stub=True)
-        raise StudentRaised(f"{name} raised {etype}: {message}{where}")
+        raise StudentRaised(f"{name} raised {quote(etype, 40)}: {quote(message)}{where}")
 
 
 def as_float64(t: torch.Tensor) -> torch.Tensor:
     return t.detach().to(torch.float64) if t.is_floating_point() else t
 
 
+def dtype_kind(dtype: torch.dtype) -> str:
+    if dtype == torch.bool:
+        return "bool"
+    if dtype.is_floating_point:
+        return "floating-point"
+    if dtype.is_complex:
+        return "complex"
+    return "integer"
+
+
+def plain_tensor(got: Any, what: str) -> torch.Tensor:
+    """``got`` as a plain tensor, or a failure naming what it is instead.  (Values arrive as
+    data only: numpy arrays are already tensors; other objects arrive as a type name.)"""
+    if type(got) is not torch.Tensor:
+        fail(f"{what} should be a torch.Tensor, got {quote(wire.type_name(got), 40)}")
+    return got
+
+
 def check_tensor(got: Any, expected: torch.Tensor, what: str, rtol: float = RTOL,
                  atol: float = ATOL, check_dtype: bool = False) -> None:
-    """``got`` must be a tensor shaped like ``expected`` and close to it."""
-    if not isinstance(got, torch.Tensor):
-        fail(f"{what} should be a torch.Tensor, got {wire.type_name(got)}")
+    """``got`` must be a tensor of the same kind (bool, integer, floating-point), shaped like
+    ``expected`` and close to it."""
+    got = plain_tensor(got, what)
     if tuple(got.shape) != tuple(expected.shape):
         fail(f"{what} has shape {tuple(got.shape)}; expected {tuple(expected.shape)}")
     if check_dtype and got.dtype != expected.dtype:
         fail(f"{what} has dtype {got.dtype}; expected {expected.dtype}")
-    if got.dtype == torch.bool or expected.dtype == torch.bool:
-        if not torch.equal(got.to(torch.bool), expected.to(torch.bool)):
-            wrong = int((got.to(torch.bool) != expected.to(torch.bool)).sum())
+    kind = dtype_kind(expected.dtype)
+    if dtype_kind(got.dtype) != kind:
+        fail(f"{what} has dtype {got.dtype}; expected a {kind} tensor")
+    if kind == "bool":
+        if not torch.equal(got, expected):
+            wrong = int((got != expected).sum())
             fail(f"{what}: {wrong} of {expected.numel()} entries are wrong")
         return
-    g, e = as_float64(got.to(torch.float64)), as_float64(expected.to(torch.float64))
+    g, e = got.detach().to(torch.float64), expected.detach().to(torch.float64)
     bad = ~torch.isfinite(g) & torch.isfinite(e)
     if bad.any():
         fail(f"{what} contains {int(bad.sum())} NaN/inf values where finite ones are expected")
@@ -157,17 +187,24 @@ def check_tensor(got: Any, expected: torch.Tensor, what: str, rtol: float = RTOL
 
 def check_number(got: Any, expected: float, what: str, rtol: float = RTOL,
                  atol: float = ATOL) -> None:
-    if isinstance(got, torch.Tensor) and got.numel() == 1:
-        got = float(got)
-    if not isinstance(got, int | float) or isinstance(got, bool):
-        fail(f"{what} should be a number, got {wire.type_name(got)}")
+    """``got`` must be a real number close to ``expected``: a bool never is, and an integer
+    only where ``expected`` is a whole number (a count)."""
+    if type(got) is torch.Tensor and got.numel() == 1:
+        if got.dtype == torch.bool or got.is_complex():
+            fail(f"{what} should be a number, got a {got.dtype} tensor")
+        got = got.item()
+    if type(got) not in (int, float):
+        fail(f"{what} should be a number, got {quote(wire.type_name(got), 40)}")
+    if type(got) is int and float(expected) != round(float(expected)):
+        fail(f"{what} should be a floating-point number, got the integer {got}")
     if not abs(float(got) - expected) <= atol + rtol * abs(expected):
         fail(f"{what} is off by {abs(float(got) - expected):.2e}")
 
 
 def check_type(got: Any, kind: type | tuple[type, ...], what: str) -> None:
     if not isinstance(got, kind):
-        fail(f"{what} should be {getattr(kind, '__name__', kind)}, got {wire.type_name(got)}")
+        fail(f"{what} should be {getattr(kind, '__name__', kind)}, got "
+             f"{quote(wire.type_name(got), 40)}")
 
 
 def rng(seed: int) -> torch.Generator:

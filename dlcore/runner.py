@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import sys
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dlcore import course
-from dlcore.grading import GradingFailure, Student, StudentProblem
+from dlcore import course, scan
+from dlcore.errors import MachineryError
+from dlcore.grading import ForbiddenCall, GradingFailure, Student, StudentProblem
 from dlcore.notebook import Notebook, NotebookError
 from dlcore.report import ExerciseResult, Report, status_of
 from dlcore.sandbox import Limits, Sandbox
+from dlcore.sandbox.host import HostError
+
+# The grading process loads only what the project shipped: no conftest.py, no ini file, no
+# plugin found by entry point and no .pyc from beside the graders (bytecode is read from and
+# written to a private folder instead), no rewritten-assert cache.
+SHIPPED_INI = Path(__file__).with_name("grader.ini")
+sys.pycache_prefix = tempfile.mkdtemp(prefix="dlcore-pycache-")
+os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+TRUSTED_ONLY = ["--noconftest", "-c", str(SHIPPED_INI), "--assert=plain"]
 
 # pytest plugins a grading run does not need; unraisableexception alone costs two full
 # gc.collect() passes (~0.2 s) per notebook.
@@ -34,6 +48,7 @@ class GradingPlugin:
         self.cases: dict[str, list[tuple[float, float, str | None, str | None]]] = \
             defaultdict(list)
         self.order: list[str] = []
+        self.machinery: list[str] = []
 
     def pytest_configure(self, config: Any) -> None:
         config.addinivalue_line("markers", "exercise(id, points, forbid, timeout): grader case")
@@ -52,6 +67,24 @@ class GradingPlugin:
                 if mark.args[0] not in self.order:
                     self.order.append(mark.args[0])
         self.sandbox = Sandbox(self.cells, sorted(forbid), self.device, self.limits)
+        self.poison_internals(items)
+
+    def poison_internals(self, items: list[Any]) -> None:
+        """Answer cells that reach into internals: a forbidden verdict for their own exercise
+        and for every exercise whose forbidden built-ins could no longer be checked."""
+        answers = [(cid, src) for cid, src in self.cells if not cid.startswith("setup")]
+        forbidding = {m.args[0] for i in items if (m := i.get_closest_marker("exercise"))
+                      and m.kwargs.get("forbid")}
+        for cell_id, hits in scan.scan(answers).items():
+            owner = cell_id.removesuffix("_answer")
+            what = ", ".join(hits[:3])
+            self.poisoned.setdefault(owner, ForbiddenCall(
+                f"forbidden: the answer cell of {owner} uses {what}; answers may not reach "
+                "into torch, Python or dlcore internals"))
+            for ex in sorted(forbidding - {owner}):
+                self.poisoned.setdefault(ex, ForbiddenCall(
+                    f"forbidden: the answer cell of {owner} uses {what}, so the built-ins "
+                    f"{ex} may not call can no longer be checked"))
 
     @pytest.fixture
     def student(self, request: Any) -> Student:
@@ -69,6 +102,8 @@ class GradingPlugin:
             return
         points = float(mark.kwargs["points"])
         exc = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(exc, HostError):
+            self.machinery.append(str(exc))
         if rep.passed:
             self.cases[mark.args[0]].append((points, points, None, None))
         else:
@@ -119,8 +154,8 @@ def collect(entry: course.Entry) -> list[dict]:
     collector = _Collector()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         pytest.main([str(entry.grader), "--collect-only", "-q", "-p", "no:cacheprovider",
-                     "--import-mode=importlib", f"--rootdir={entry.grader.parent}"],
-                    plugins=[collector])
+                     *TRUSTED_ONLY, "--import-mode=importlib",
+                     f"--rootdir={entry.grader.parent}"], plugins=[collector])
     return collector.marks
 
 
@@ -132,13 +167,17 @@ def grade(nb: Notebook, entry: course.Entry, device: str = "cpu",
         raise NotebookError(f"no exercise {', '.join(sorted(only - known))} in {entry.key} "
                             "(run 'dlcore list')")
     plugin = GradingPlugin(course.grading_cells(nb, entry), device, limits or Limits(), only)
-    args = [str(entry.grader), "-q", "--import-mode=importlib", f"--rootdir={entry.grader.parent}",
-            "-W", "ignore", *NO_PLUGINS]
+    args = [str(entry.grader), "-q", *TRUSTED_ONLY, "--import-mode=importlib",
+            f"--rootdir={entry.grader.parent}", "-W", "ignore", *NO_PLUGINS]
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            pytest.main(args, plugins=[plugin])
+            code = pytest.main(args, plugins=[plugin])
     finally:
         plugin.close()
+    if plugin.machinery:
+        raise MachineryError(plugin.machinery[0])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise MachineryError(f"the grader {entry.key} could not run (pytest exit {int(code)})")
     results = plugin.results()
     expected = course.exercise_points(entry)
     for r in results:

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from dlcore import devices, notebook
-from dlcore.untrusted import wire
 from dlcore.report import status_of
+from dlcore.untrusted import wire
 
 
 class Evil:

@@ -9,9 +9,9 @@ Functions of other exercises are never called: each probe brings its own trusted
 
 import torch
 
-from dlcore.untrusted import wire
 from dlcore.grading import check_number, check_tensor, check_type, exercise, fail, rng
 from dlcore.questions import check_answer
+from dlcore.untrusted import wire
 
 SPLIT_NAMES = ("X_train", "X_val", "y_train", "y_val")
 

@@ -7,9 +7,9 @@ import operator
 import torch
 import torch.nn.functional as F
 
-from dlcore.untrusted import wire
 from dlcore.grading import check_number, check_tensor, check_type, exercise, fail, rng
 from dlcore.questions import check_answer
+from dlcore.untrusted import wire
 
 AUTOGRAD = ["torch.Tensor.backward", "torch.autograd.backward", "torch.autograd.grad",
             "torch.autograd.functional.jacobian", "torch.autograd.functional.vjp",

@@ -9,7 +9,6 @@ import math
 
 import torch
 
-from dlcore.untrusted import wire
 from dlcore.grading import (
     StudentMissing,
     StudentRaised,
@@ -20,6 +19,7 @@ from dlcore.grading import (
     rng,
 )
 from dlcore.questions import check_answer
+from dlcore.untrusted import wire
 
 SIGMOID = ["torch.sigmoid", "torch.sigmoid_", "torch.Tensor.sigmoid", "torch.Tensor.sigmoid_",
            "torch.nn.functional.sigmoid", "torch.special.expit",

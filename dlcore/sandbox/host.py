@@ -128,6 +128,10 @@ def configure(isolate: bool) -> None:
     _policy["isolate"] = isolate
 
 
+def configured() -> bool:
+    return "isolate" in _policy
+
+
 def isolated() -> bool:
     """Whether this process runs student code isolated (default: whenever possible)."""
     if "isolate" not in _policy:

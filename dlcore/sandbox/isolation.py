@@ -126,3 +126,30 @@ def command(argv: list[str]) -> list[str]:
     for key, value in env.items():
         args += ["--setenv", key, value]
     return [*args, "--", *argv]
+
+
+_noted: set[str] = set()
+
+
+def decide(purpose: str, allow_unisolated: bool = False) -> bool:
+    """Isolate student code or not, for ``purpose`` 'check' (self-checking) or 'grade' (a
+    class, or nbgrader autograde); configures this process's sandbox host accordingly."""
+    from dlcore.sandbox import host
+
+    reason = unavailable_reason()
+    if reason is None:
+        host.configure(True)
+        return True
+    allowed = allow_unisolated or os.environ.get("DLCORE_ALLOW_UNISOLATED") == "1"
+    if purpose != "check" and not allowed:
+        raise IsolationUnavailable(
+            f"cannot isolate student code on this machine ({reason}), so a submission could "
+            "read the hidden graders and answer keys and change other students' grades; "
+            "pass --allow-unisolated (or set DLCORE_ALLOW_UNISOLATED=1) to grade anyway")
+    if purpose not in _noted:
+        _noted.add(purpose)
+        use = "fine for checking your own work" if purpose == "check" else "allowed by you"
+        print(f"dlcore: note: student code runs without OS isolation here ({reason}); {use}",
+              file=sys.stderr)
+    host.configure(False)
+    return False

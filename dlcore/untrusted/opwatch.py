@@ -26,6 +26,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 AUTOGRAD_NAMES = ("torch.Tensor.backward", "torch.autograd.", "torch.func.")
+NOT_OPERATORS = ("torch.optim.", "torch.utils.", "torch.nn.utils.", "torch.nn.Module")
 BACKWARD = "torch.autograd (a backward pass)"
 # Python names whose operators are not found from the name alone (composite functions).
 ROUTES = {
@@ -39,7 +40,7 @@ ROUTES = {
 def _real_op(name: str) -> bool:
     """Is ``aten.<name>`` an operator that reaches the dispatcher (not a composite)?"""
     packet = getattr(torch.ops.aten, name, None)
-    if packet is None:
+    if not isinstance(packet, torch._ops.OpOverloadPacket):
         return False
     return not all(torch._C._dispatch_has_kernel_for_dispatch_key(
         f"aten::{name}{'.' + o if o != 'default' else ''}", "CompositeImplicitAutograd")
@@ -53,7 +54,7 @@ def forbidden_ops(names: Iterable[str]) -> dict[str, str]:
         if name.startswith("aten."):
             ops[name[5:]] = name
             continue
-        if not name.startswith("torch.") or name.startswith(AUTOGRAD_NAMES):
+        if not name.startswith("torch.") or name.startswith(AUTOGRAD_NAMES + NOT_OPERATORS):
             continue
         leaf = name.rsplit(".", 1)[-1]
         candidates = (leaf, f"{leaf}_", f"_{leaf}", f"linalg_{leaf}", f"linalg_{leaf}_ex",
