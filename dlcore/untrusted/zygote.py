@@ -21,6 +21,7 @@ import shutil
 import signal
 import socket
 import tempfile
+import time
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
@@ -63,7 +64,7 @@ def spawn(isolate: bool, scratch_mb: int) -> tuple[int, socket.socket, str | Non
     ours, theirs = socket.socketpair()
     workdir = None if isolate else tempfile.mkdtemp(prefix="dlcore-worker-")
     r, w = os.pipe()
-    middle = os.fork()
+    middle = _fork()
     if middle == 0:  # the go-between: enters the namespaces, forks PID 1, reports it, leaves
         try:
             ours.close()
@@ -89,6 +90,19 @@ def spawn(isolate: bool, scratch_mb: int) -> tuple[int, socket.socket, str | Non
         ours.close()
         raise OSError(f"the worker could not be started ({answer or 'no answer'})")
     return int(answer), ours, workdir
+
+
+def _fork(limit_s: float = 10.0) -> int:
+    """fork(), waiting a little while the sandbox is at its process cap (a killed fork bomb
+    takes a moment to be torn down)."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        try:
+            return os.fork()
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _run_worker(sock: socket.socket, isolate: bool, scratch_mb: int, workdir: str | None) -> None:
@@ -127,6 +141,7 @@ def serve(control: socket.socket, isolate: bool, scratch_mb: int) -> None:
             sock.close()
         elif verb == "kill" and arg.isdigit() and int(arg) in workers:
             _kill(int(arg))
+            _wait_gone(int(arg), workers)
             control.send(b"ok")
     for pid in list(workers):
         _kill(pid)
@@ -137,6 +152,15 @@ def _kill(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def _wait_gone(pid: int, workers: dict[int, str | None], limit_s: float = 10.0) -> None:
+    """Wait until a killed worker is reaped: with it gone, so is everything it started (its
+    PID namespace is torn down first), and the sandbox's process budget is free again."""
+    deadline = time.monotonic() + limit_s
+    while pid in workers and time.monotonic() < deadline:
+        _reap(workers)
+        time.sleep(0.005)
 
 
 def _reap(workers: dict[int, str | None]) -> None:
