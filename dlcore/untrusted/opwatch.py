@@ -142,3 +142,10 @@ class Watch:
                 yield self.used
         finally:
             self.active.clear()
+
+
+def warm_up() -> None:
+    """Run one tiny operator under the recorder, so the ~900 modules torch imports the first
+    time a dispatch mode sees an operator are imported once, in the zygote, not per worker."""
+    with Recorder({"sigmoid": "torch.sigmoid"}, True, set()):
+        torch.ones(2).sigmoid()

@@ -7,8 +7,10 @@ of a fresh socket pair attached (SCM_RIGHTS); ``kill N`` kills that worker.
 With ``--isolate``, each worker is PID 1 of its own user, PID and mount namespaces, with a
 private size-capped tmpfs as its scratch folder: it cannot see, signal or trace the zygote
 or an earlier worker, and every process it starts dies with it.  The zygote itself is not
-dumpable, so nothing in the sandbox can ptrace it or read its memory.  It never computes, so
-forking after ``import torch`` is safe (no busy thread pools).
+dumpable, so nothing in the sandbox can ptrace it or read its memory, and each worker has its
+own session, so ``kill(0, ...)`` reaches only the worker's own processes.  It computes nothing
+but one tiny warm-up operator on one thread, so forking after ``import torch`` is safe (no
+thread pool exists).
 """
 
 from __future__ import annotations
@@ -108,6 +110,7 @@ def _fork(limit_s: float = 10.0) -> int:
 def _run_worker(sock: socket.socket, isolate: bool, scratch_mb: int, workdir: str | None) -> None:
     code = 1
     try:
+        os.setsid()  # its own process group: kill(0, ...) reaches nothing of ours
         os.chdir(private_scratch(scratch_mb) if isolate else workdir)
         if isolate:  # the kernel ignores it for uid 0; the sandbox's pids cgroup covers that
             resource.setrlimit(resource.RLIMIT_NPROC, (NPROC, NPROC))
@@ -187,9 +190,13 @@ def main() -> None:
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     if not args.isolate:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    import torch  # noqa: F401 (imported once, shared by every worker)
+    import torch  # imported once, shared by every worker
 
     import dlcore.untrusted.worker  # noqa: F401
+    from dlcore.untrusted import opwatch
+
+    torch.set_num_threads(1)  # no thread pool ever exists here, so forking stays safe
+    opwatch.warm_up()
 
     control = socket.socket(fileno=args.fd)
     print("ready", flush=True)
