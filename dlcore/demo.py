@@ -38,8 +38,9 @@ def run(out: Path, assignment: str, workers: int) -> int:
     classgrade.write_outputs(out, rows)
     print(f"dlcore grade ({workers} workers): {dl_seconds:.1f} s\n")
     print(score_table(rows, nb_scores, out / "grades.csv"))
-    print("\n'failed' under nbgrader: its kernel died (os._exit) or hung, so nbgrader scored "
-          "nothing for that notebook;\ndlcore gave each exercise its own verdict instead.")
+    print("\nnbgrader autograde grades through dlcore's preprocessor (nbgrader_config.py), so "
+          "both columns come from the same sandboxed run;\na file nbgrader cannot read (broken) "
+          "gets no grades there, which nbgrader counts as 0.")
     print(f"\nreports: {out}/reports/   grades: {out}/grades.csv   "
           f"nbgrader feedback: nbgrader generate_feedback, run in {course_dir}")
     return 0
@@ -50,14 +51,14 @@ def score_table(rows: list, nb_scores: dict, csv_path: Path) -> str:
     table = []
     for sub, rep in sorted(rows, key=lambda r: (r[0].student, r[1]["notebook"])):
         ids = {e["id"] for e in rep["exercises"]}
-        cells = nb_scores.get((sub.student, rep["notebook"]))
-        nbg = None if cells is None else round(sum(v for k, v in cells.items() if k in ids), 4)
+        cells = nb_scores.get((sub.student, rep["notebook"]), {})  # none: nbgrader could not
+        nbg = round(sum(v for k, v in cells.items() if k in ids), 4)  # read it, so 0 points
         counts: dict[str, int] = {}
         for e in rep["exercises"]:
             counts[e["status"]] = counts.get(e["status"], 0) + 1
-        agree = "-" if nbg is None else ("yes" if abs(nbg - rep["score"]) < 1e-6 else "NO")
+        agree = "yes" if abs(nbg - rep["score"]) < 1e-6 else "NO"
         table.append([sub.student, rep["notebook"], f"{rep['score']:g}",
-                      "failed" if nbg is None else f"{nbg:g}", f"{rep['max_score']:g}", agree,
+                      f"{nbg:g}", f"{rep['max_score']:g}", agree,
                       " ".join(f"{k}={v}" for k, v in sorted(counts.items()))])
     with csv_path.open("w", newline="") as f:
         csv.writer(f).writerows([header, *table])

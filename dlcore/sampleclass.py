@@ -3,7 +3,8 @@
 Students: ``perfect`` (the solutions), ``partial`` (every other exercise left as the stub),
 ``untouched`` (the release), ``broken`` (a truncated file), ``hostile`` (an infinite loop,
 ``os._exit``, an exception, monkeypatching torch/numpy/pytest, an impossible allocation, next
-to honest answers).
+to honest answers), ``cheater`` (the release, plus a cell that tries to read the solutions,
+replace nbgrader's grading hook and overwrite the notebook being graded).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from dlcore import course
 
-STUDENTS = ("perfect", "partial", "untouched", "broken", "hostile")
+STUDENTS = ("perfect", "partial", "untouched", "broken", "hostile", "cheater")
 
 HOSTILE = [
     "def {name}(*args, **kwargs):\n    while True:\n        pass",
@@ -62,6 +63,27 @@ def hostile(solution: dict) -> dict:
     return solution
 
 
+CHEAT = """
+import glob, json, os, shutil
+try:  # full marks for a blank notebook, if grading let us reach any of this
+    import dlcore.bridge
+    dlcore.bridge.hidden_score = lambda key, exercise_id: 100.0
+    for found in glob.glob("/**/solutions/*/*.ipynb", recursive=True):
+        shutil.copy(found, os.path.join(os.getcwd(), os.path.basename(found)))
+        for cell in json.load(open(found))["cells"]:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+                exec("".join(cell["source"]), globals())
+except Exception:
+    pass
+"""
+
+
+def cheater(release: dict) -> dict:
+    first = _answers(release)[0]
+    first["source"] = _text(first) + "\n" + CHEAT
+    return release
+
+
 def submission(student: str, solution: dict, release: dict) -> dict:
     if student == "perfect":
         return solution
@@ -69,6 +91,8 @@ def submission(student: str, solution: dict, release: dict) -> dict:
         return release
     if student == "partial":
         return partial(solution, release)
+    if student == "cheater":
+        return cheater(release)
     return hostile(solution)
 
 
