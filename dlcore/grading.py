@@ -3,6 +3,7 @@ failure messages are written for a student (shapes and error sizes, never expect
 
 from __future__ import annotations
 
+import functools
 import inspect
 import textwrap
 from collections.abc import Callable, Sequence
@@ -89,8 +90,7 @@ class Student:
     def probe(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run grader function ``fn(ns, *args)`` in the worker; ``ns`` is the submission's
         namespace (a missing name there reports the exercise as missing)."""
-        source = textwrap.dedent(inspect.getsource(fn))
-        request = ("probe", source, fn.__name__, args, kwargs, self._forbid)
+        request = ("probe", probe_source(fn), fn.__name__, args, kwargs, self._forbid)
         return self._send(request, self._exercise)
 
     def value(self, name: str) -> Any:
@@ -133,6 +133,12 @@ class Student:
             raise StudentRaised(f"{name} is not implemented yet (it raises "
                                 "NotImplementedError)", stub=True)
         raise StudentRaised(f"{name} raised {quote(etype, 40)}: {quote(message)}{where}")
+
+
+@functools.cache
+def probe_source(fn: Callable[..., Any]) -> str:
+    """A probe's source text, read once per grading process (``inspect`` is slow)."""
+    return textwrap.dedent(inspect.getsource(fn))
 
 
 def as_float64(t: torch.Tensor) -> torch.Tensor:

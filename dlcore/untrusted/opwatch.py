@@ -66,6 +66,11 @@ def forbidden_ops(names: Iterable[str]) -> dict[str, str]:
     return ops
 
 
+@functools.lru_cache(maxsize=64)
+def _ops_for(forbid: tuple[str, ...]) -> dict[str, str]:
+    return forbidden_ops(forbid)
+
+
 class Recorder(TorchDispatchMode):
     """Records forbidden operators (and backward passes, when autograd is forbidden)."""
 
@@ -134,7 +139,7 @@ class Watch:
         self.active.clear()
         self.used.clear()
         self.active.update(forbid)
-        ops = forbidden_ops(forbid)
+        ops = _ops_for(tuple(forbid))
         autograd = any(n.startswith(AUTOGRAD_NAMES) for n in forbid)
         mode = Recorder(ops, autograd, self.used) if ops or autograd else contextlib.nullcontext()
         try:
