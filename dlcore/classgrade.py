@@ -82,6 +82,13 @@ def unreadable(sub: Submission, why: str) -> Report:
     """A zero report for a file we cannot grade, with every exercise when we know the notebook."""
     entry = next((e for e in course.entries() if e.name == sub.path.stem), None)
     if entry is None:
+        from dlcore import notebook
+
+        try:
+            entry = course.identify(notebook.read(sub.path))
+        except notebook.NotebookError:
+            pass
+    if entry is None:
         return Report(sub.path.stem, "?", [ExerciseResult("notebook", 0.0, 0.0, "error", [why])])
     results = [ExerciseResult(ex, 0.0, pts, "error", [why])
                for ex, pts in course.exercise_points(entry).items()]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from dlcore.grading import StudentMissing, fail
+from dlcore.grading import StudentMissing, fail, quote
 
 
 def normalise(value: Any, digits: int = 2) -> str:
@@ -36,4 +36,4 @@ def check_answer(value: Any, question_id: str, expected_hash: str, digits: int =
     if value is None:
         raise StudentMissing(f"{question_id} is still None: set it to your answer")
     if answer_hash(question_id, value, digits) != expected_hash:
-        fail(f"{question_id}: {value!r} is not the expected answer")
+        fail(f"{question_id}: {quote(repr(value), 60)} is not the expected answer")

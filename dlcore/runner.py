@@ -15,7 +15,7 @@ import pytest
 
 from dlcore import course, scan
 from dlcore.errors import MachineryError
-from dlcore.grading import ForbiddenCall, GradingFailure, Student, StudentProblem
+from dlcore.grading import ForbiddenCall, GradingFailure, Student, StudentProblem, quote
 from dlcore.notebook import Notebook, NotebookError
 from dlcore.report import ExerciseResult, Report, status_of
 from dlcore.sandbox import Limits, Sandbox
@@ -128,11 +128,12 @@ class GradingPlugin:
 
 
 def verdict(exc: BaseException | None) -> tuple[str, str]:
-    """Problem kind and student-facing message for a failed test case."""
+    """Problem kind and student-facing message for a failed test case: one sanitized line of
+    at most 300 characters, whatever student text a grader's message embeds."""
     if isinstance(exc, StudentProblem):
-        return exc.status, str(exc)
+        return exc.status, quote(str(exc), 300)
     if isinstance(exc, GradingFailure):
-        return "failed", str(exc).split("\nassert ")[0].strip()
+        return "failed", quote(str(exc).split("\nassert ")[0].strip(), 300)
     if isinstance(exc, AssertionError):
         return "failed", "a check on your result failed"
     return "failed", f"your result could not be checked ({type(exc).__name__})"

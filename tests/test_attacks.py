@@ -261,3 +261,93 @@ def _alive(pids: set[int]) -> set[int]:
         if state != "Z":
             alive.add(pid)
     return alive
+
+
+SIGMOID_ROUTES = {
+    "wrapped": "def sigmoid(x):\n    return torch.sigmoid.__wrapped__(x)",
+    "aten": "def sigmoid(x):\n    return torch.ops.aten.sigmoid(x)",
+    "variable_functions": "def sigmoid(x):\n    return torch._C._VariableFunctions.sigmoid(x)",
+    "tensor_base": "def sigmoid(x):\n    return torch._C.TensorBase.sigmoid(x)",
+    "clears_record": ("import dlcore.untrusted.opwatch as w\n"
+                      "def sigmoid(x):\n    out = torch.sigmoid(x)\n    w.Watch.during = None\n"
+                      "    return out"),
+    "getattr_built_name": "def sigmoid(x):\n    return getattr(torch, 'sig' + 'moid')(x)",
+    "tensor_method": "def sigmoid(x):\n    return x.sigmoid()",
+    "module_form": "def sigmoid(x):\n    return torch.nn.Sigmoid()(x)",
+}
+COMPARISONS = {
+    "bool_tensor": "def relu(x):\n    return x > 0",
+    "integer_tensor": "def relu(x):\n    return x.clamp(min=0).long()",
+    "python_list": "def relu(x):\n    return x.clamp(min=0).tolist()",
+    "object_eq": ("class Liar:\n    def __eq__(self, other):\n        return True\n"
+                  "    def __array__(self, *a, **k):\n        import numpy\n"
+                  "        return numpy.zeros(3)\n    def __float__(self):\n        return 0.0\n"
+                  "def relu(x):\n    return Liar()"),
+    "tensor_subclass": ("class Liar(torch.Tensor):\n    def __eq__(self, other):\n"
+                        "        return True\n    @classmethod\n"
+                        "    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
+                        "        return True\n"
+                        "def relu(x):\n    return torch.zeros_like(x).as_subclass(Liar)"),
+    "long_error": ("def relu(x):\n    raise ValueError('\\x1b[31m' + 'secret ' * 2000 + "
+                   "'\\n' * 50 + 'tail')"),
+}
+
+
+@pytest.fixture(scope="module")
+def routes(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    source = load(NEURONS)
+    subs = []
+    cases = {**{f"route_{k}": {"sigmoid": v} for k, v in SIGMOID_ROUTES.items()},
+             **{f"compare_{k}": {"relu": v} for k, v in COMPARISONS.items()}}
+    work = tmp_path_factory.mktemp("routes")
+    for name, answers in cases.items():
+        path = work / f"{name}.ipynb"
+        path.write_text(json.dumps(with_answers(source, answers)))
+        subs.append(classgrade.Submission(name, path, frozenset(answers)))
+    honest = work / "honest.ipynb"
+    honest.write_text(json.dumps(source))
+    subs.append(classgrade.Submission("honest", honest))
+    reports, failures = classgrade.run_batch(subs, 2, "cpu", False)
+    assert not failures
+    return {s.student: by_id(r) for s, r in zip(subs, reports, strict=True)}
+
+
+@pytest.mark.parametrize("route", sorted(SIGMOID_ROUTES))
+def test_forbidden_route_is_caught(route: str, routes: dict) -> None:
+    """Is calling the built-in sigmoid caught whatever the route, with a 'forbidden' verdict?"""
+    result = routes[f"route_{route}"]["sigmoid"]
+    assert result["score"] == 0, result
+    assert any("forbidden" in f for f in result["feedback"]), result["feedback"]
+    assert all(r["status"] == "passed" for r in by_id_all(routes["honest"]))
+
+
+def by_id_all(results: dict) -> list[dict]:
+    return list(results.values())
+
+
+@pytest.mark.parametrize("case", sorted(COMPARISONS))
+def test_comparison_accepts_only_plain_values_of_the_right_kind(case: str, routes: dict) -> None:
+    """Do bool/int tensors, lists, lying objects and subclasses fail the float check, with
+    feedback that quotes the student's text only as one short line?"""
+    result = routes[f"compare_{case}"]["relu"]
+    assert result["score"] == 0, result
+    for line in result["feedback"]:
+        assert len(line) <= 300 and "\n" not in line and "\x1b" not in line, line
+
+
+def test_watchdog_retries_then_gives_an_error_verdict(tmp_path: Path, monkeypatch) -> None:
+    """Does a submission that outlives the wall-clock watchdog get retried, then an error
+    verdict, while the classmate is graded and grading reports no failure of its own?"""
+    monkeypatch.setattr(classgrade, "WATCHDOG_S", 10.0)  # a fresh sandbox starts in ~4 s
+    source = load(NEURONS)
+    slow = with_answers(source, {"relu": RELU + "import time\ntime.sleep(60)\n"})
+    subs = []
+    for name, nb in {"slow": slow, "honest": source}.items():
+        path = tmp_path / f"{name}.ipynb"
+        path.write_text(json.dumps(nb))
+        subs.append(classgrade.Submission(name, path, frozenset({"relu"})))
+    reports, failures = classgrade.run_batch(subs, 2, "cpu", False)
+    assert failures == {}
+    assert reports[1]["score"] == reports[1]["max_score"] > 0, reports
+    feedback = reports[0]["exercises"][0]["feedback"][0]
+    assert reports[0]["score"] == 0 and "watchdog" in feedback and "twice" in feedback

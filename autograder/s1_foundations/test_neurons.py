@@ -16,6 +16,7 @@ from dlcore.grading import (
     check_tensor,
     exercise,
     fail,
+    quote,
     rng,
 )
 from dlcore.questions import check_answer
@@ -98,8 +99,8 @@ def activation_alone(student, name: str, x: torch.Tensor, untouched: bool = Fals
         raise StudentRaised(f"{name} is not implemented yet (it raises NotImplementedError)",
                             stub=True)
     if reply[0] == "raised":
-        raise StudentRaised(f"{name} raised {reply[1]}")
-    return reply[2] if untouched else reply[1]
+        raise StudentRaised(f"{name} raised {quote(reply[1], 160)}")
+    return (reply[1], reply[2]) if untouched else reply[1]
 
 
 def check_values(student, name: str) -> None:
@@ -254,8 +255,10 @@ def test_relu_shapes(student):
 def test_relu_leaves_input(student):
     """Does relu return a new tensor instead of overwriting its input?"""
     x = torch.randn(4, 6, generator=rng(5))  # (4, 6)
-    if not activation_alone(student, "relu", x, untouched=True):
+    result, unchanged = activation_alone(student, "relu", x, untouched=True)
+    if not unchanged:
         fail("relu changed its input x in place (e.g. x[x < 0] = 0); return a new tensor")
+    check_tensor(result, oracle("relu", x), "relu(x) for x of shape (4, 6)")
 
 
 @exercise("relu_grad", points=1, forbid=GRAD)
