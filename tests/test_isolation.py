@@ -211,3 +211,22 @@ def test_unavailable_isolation_policy(tmp_path: Path) -> None:
                              capture_output=True, text=True, check=False)
     assert allowed.returncode == 0, allowed.stderr
     assert (tmp_path / "g" / "grades.csv").exists()
+
+
+def test_worker_holds_no_descriptor_of_the_zygote() -> None:
+    """Does the worker hold only its own socket, not the zygote's control socket or pipes?"""
+    code = """
+import os, stat
+def probe():
+    kinds = []
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            mode = os.fstat(int(name)).st_mode
+        except OSError:
+            continue
+        kinds.append("socket" if stat.S_ISSOCK(mode) else "pipe" if stat.S_ISFIFO(mode)
+                     else "other")
+    return kinds
+"""
+    kinds = inside(code)
+    assert kinds.count("socket") == 1 and "pipe" not in kinds, kinds

@@ -115,12 +115,13 @@ def command(argv: list[str]) -> list[str]:
     for dev in GPU_DEVICES:
         if os.path.exists(dev):
             args += ["--dev-bind", dev, dev]
+    args += ["--dev-bind-try", "/dev/nvidia-caps", "/dev/nvidia-caps"]
     if os.path.exists("/dev/nvidiactl"):
         args += ["--ro-bind", "/sys", "/sys"]
     args += ["--size", str(SANDBOX_MB << 20), "--tmpfs", "/tmp", "--chdir", "/tmp"]
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "OMP_NUM_THREADS": "1",
            "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
-    for key in ("CUDA_VISIBLE_DEVICES",):
+    for key in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES"):
         if key in os.environ:
             env[key] = os.environ[key]
     for key, value in env.items():

@@ -61,6 +61,18 @@ def private_scratch(scratch_mb: int) -> str:
     return "/tmp"
 
 
+def close_all_but(*keep: int) -> None:
+    """Close every inherited descriptor except ``keep``: a worker must never hold the
+    zygote's control socket (it could forge replies to the trusted side) or its output."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 def spawn(isolate: bool, scratch_mb: int) -> tuple[int, socket.socket, str | None]:
     """Fork a worker; (its pid as the zygote sees it, the trusted end, its scratch folder)."""
     ours, theirs = socket.socketpair()
@@ -69,8 +81,7 @@ def spawn(isolate: bool, scratch_mb: int) -> tuple[int, socket.socket, str | Non
     middle = _fork()
     if middle == 0:  # the go-between: enters the namespaces, forks PID 1, reports it, leaves
         try:
-            ours.close()
-            os.close(r)
+            close_all_but(0, 1, 2, theirs.fileno(), w)  # the control socket above all
             if isolate:
                 prctl(PR_SET_DUMPABLE, 1)  # writing our uid_map needs it; only we can see us
                 enter_namespaces()
