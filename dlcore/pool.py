@@ -13,6 +13,7 @@ import ctypes
 import multiprocessing as mp
 import os
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -25,8 +26,8 @@ ATTEMPTS = 2
 
 
 def die_with_parent(parent: int) -> None:
-    with_errno = ctypes.CDLL(None, use_errno=True)
-    with_errno.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before we asked
         os._exit(1)
 

@@ -31,7 +31,10 @@ class HostError(Exception):
 class Host:
     def __init__(self, isolate: bool, scratch_mb: int = 256) -> None:
         self.isolate = isolate
-        self._control, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        kind = getattr(socket, "SOCK_SEQPACKET", socket.SOCK_DGRAM)  # message boundaries
+        if not sys.platform.startswith("linux"):
+            kind = socket.SOCK_DGRAM  # macOS has no SEQPACKET Unix sockets
+        self._control, child = socket.socketpair(socket.AF_UNIX, kind)
         argv = [sys.executable, "-I", "-B", "-m", "dlcore.untrusted.zygote",
                 "--fd", str(child.fileno()), "--scratch-mb", str(scratch_mb)]
         self._group = None

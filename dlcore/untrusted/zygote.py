@@ -19,9 +19,11 @@ import argparse
 import ctypes
 import os
 import resource
+import select
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import time
 
@@ -39,7 +41,9 @@ def _check(rc: int, what: str) -> None:
 
 
 def prctl(option: int, value: int) -> None:
-    _check(_libc.prctl(option, value, 0, 0, 0), "prctl")
+    """Linux's prctl; elsewhere (macOS, where nothing is isolated) there is nothing to set."""
+    if sys.platform.startswith("linux"):
+        _check(_libc.prctl(option, value, 0, 0, 0), "prctl")
 
 
 def enter_namespaces() -> None:
@@ -64,7 +68,7 @@ def private_scratch(scratch_mb: int) -> str:
 def close_all_but(*keep: int) -> None:
     """Close every inherited descriptor except ``keep``: a worker must never hold the
     zygote's control socket (it could forge replies to the trusted side) or its output."""
-    for name in os.listdir("/proc/self/fd"):
+    for name in os.listdir("/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"):
         fd = int(name)
         if fd not in keep:
             try:
@@ -135,8 +139,11 @@ def _run_worker(sock: socket.socket, isolate: bool, scratch_mb: int, workdir: st
 
 def serve(control: socket.socket, isolate: bool, scratch_mb: int) -> None:
     workers: dict[int, str | None] = {}
-    while True:
+    parent = os.getppid()
+    while os.getppid() == parent:  # the host gone (no PDEATHSIG on macOS): stop
         _reap(workers)
+        if not select.select([control], [], [], 1.0)[0]:
+            continue
         try:
             data = control.recv(256)
         except (ConnectionError, OSError):
@@ -191,12 +198,35 @@ def _reap(workers: dict[int, str | None]) -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def probe() -> int:
+    """Exit status 0 when a worker's namespaces and scratch can be made here (no torch)."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            enter_namespaces()
+            inner = os.fork()
+            if inner == 0:
+                try:
+                    private_scratch(16)
+                    os._exit(0)
+                finally:
+                    os._exit(1)
+            code = os.waitstatus_to_exitcode(os.waitpid(inner, 0)[1])
+        finally:
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--fd", type=int, required=True)
+    p.add_argument("--fd", type=int)
     p.add_argument("--isolate", action="store_true")
     p.add_argument("--scratch-mb", type=int, default=256)
+    p.add_argument("--probe", action="store_true", help="check that workers can be isolated")
     args = p.parse_args()
+    if args.probe:
+        sys.exit(probe())
     prctl(PR_SET_DUMPABLE, 0)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     if not args.isolate:
