@@ -34,8 +34,8 @@ for folder in ("solutions", "source"):
         nb = json.load(open(os.path.join(base, folder, "s1_foundations", "neurons.ipynb")))
         code = "\\n".join("".join(c["source"]) for c in nb["cells"]
                           if c.get("metadata", {{}}).get("nbgrader", {{}}).get("solution"))
-        open("/tmp/stolen.py", "w").write("import torch\\n" + code)
-        sys.path.insert(0, "/tmp")
+        open("stolen.py", "w").write("import torch\\n" + code)
+        sys.path.insert(0, os.getcwd())
         from stolen import *
 '''
 PLANT = '''
@@ -78,8 +78,9 @@ except OSError:
     pass
 '''
 FILL_DISK = '''
+import tempfile
 try:
-    with open("/tmp/fill", "wb") as f:
+    with open(tempfile.gettempdir() + "/fill", "wb") as f:
         for _ in range(4096):
             f.write(b"x" * (1 << 20))
 except OSError:

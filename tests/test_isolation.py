@@ -75,14 +75,23 @@ def probe(paths):
 
 
 def test_scratch_is_private_and_capped() -> None:
-    """Is /tmp writable, but capped well below the machine's disk?"""
+    """Is the scratch folder (tempfile's, the cwd) writable, but capped well below the
+    machine's disk, and is the rest of the file system read-only?"""
     code = """
-import os
+import os, tempfile
 def probe():
+    for path in ("/fill", "/usr/fill"):
+        try:
+            open(path, "wb").write(b"x")
+            return -1
+        except OSError:
+            pass
+    if os.path.realpath(tempfile.gettempdir()) != os.getcwd():
+        return -2
     written = 0
     chunk = b"x" * (1 << 20)
     try:
-        with open("/tmp/fill", "wb") as f:
+        with open(os.path.join(tempfile.gettempdir(), "fill"), "wb") as f:
             while written < (2 << 30):
                 f.write(chunk)
                 written += len(chunk)

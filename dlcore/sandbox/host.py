@@ -39,7 +39,7 @@ class Host:
                 "--fd", str(child.fileno()), "--scratch-mb", str(scratch_mb)]
         self._group = None
         if isolate:
-            argv = isolation.command([*argv, "--isolate"])
+            argv = isolation.command([*argv, "--isolate", "--scratch", isolation.scratch_dir()])
             self._group = pids.create()
             if self._group is not None:  # join the capped cgroup, then become bwrap
                 argv = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"',

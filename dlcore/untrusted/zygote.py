@@ -57,12 +57,12 @@ def enter_namespaces() -> None:
             f.write(text)
 
 
-def private_scratch(scratch_mb: int) -> str:
-    """A fresh tmpfs at /tmp, capped at ``scratch_mb``, seen by this worker only."""
+def private_scratch(path: str, scratch_mb: int) -> str:
+    """A fresh tmpfs at ``path``, capped at ``scratch_mb``, seen by this worker only."""
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate")
-    _check(_libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV,
+    _check(_libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
                        f"size={scratch_mb}m,mode=700".encode()), "mount tmpfs")
-    return "/tmp"
+    return path
 
 
 def close_all_but(*keep: int) -> None:
@@ -77,7 +77,7 @@ def close_all_but(*keep: int) -> None:
                 pass
 
 
-def spawn(isolate: bool, scratch_mb: int) -> tuple[int, socket.socket, str | None]:
+def spawn(isolate: bool, scratch_mb: int, scratch: str) -> tuple[int, socket.socket, str | None]:
     """Fork a worker; (its pid as the zygote sees it, the trusted end, its scratch folder)."""
     ours, theirs = socket.socketpair()
     workdir = None if isolate else tempfile.mkdtemp(prefix="dlcore-worker-")
@@ -92,7 +92,7 @@ def spawn(isolate: bool, scratch_mb: int) -> tuple[int, socket.socket, str | Non
             pid = os.fork()
             if pid == 0:
                 os.close(w)
-                _run_worker(theirs, isolate, scratch_mb, workdir)
+                _run_worker(theirs, isolate, scratch_mb, workdir or scratch)
             os.write(w, str(pid).encode())
         except BaseException as exc:  # noqa: BLE001 (reported to the trusted side)
             os.write(w, f"{type(exc).__name__}: {exc}".encode()[:200])
@@ -122,11 +122,11 @@ def _fork(limit_s: float = 10.0) -> int:
             time.sleep(0.05)
 
 
-def _run_worker(sock: socket.socket, isolate: bool, scratch_mb: int, workdir: str | None) -> None:
+def _run_worker(sock: socket.socket, isolate: bool, scratch_mb: int, workdir: str) -> None:
     code = 1
     try:
         os.setsid()  # its own process group: kill(0, ...) reaches nothing of ours
-        os.chdir(private_scratch(scratch_mb) if isolate else workdir)
+        os.chdir(private_scratch(workdir, scratch_mb) if isolate else workdir)
         if isolate:  # the kernel ignores it for uid 0; the sandbox's pids cgroup covers that
             resource.setrlimit(resource.RLIMIT_NPROC, (NPROC, NPROC))
         from dlcore.untrusted import worker
@@ -137,7 +137,7 @@ def _run_worker(sock: socket.socket, isolate: bool, scratch_mb: int, workdir: st
         os._exit(code)
 
 
-def serve(control: socket.socket, isolate: bool, scratch_mb: int) -> None:
+def serve(control: socket.socket, isolate: bool, scratch_mb: int, scratch: str) -> None:
     workers: dict[int, str | None] = {}
     parent = os.getppid()
     while os.getppid() == parent:  # the host gone (no PDEATHSIG on macOS): stop
@@ -153,7 +153,7 @@ def serve(control: socket.socket, isolate: bool, scratch_mb: int) -> None:
         verb, _, arg = data.decode().partition(" ")
         if verb == "spawn":
             try:
-                pid, sock, workdir = spawn(isolate, scratch_mb)
+                pid, sock, workdir = spawn(isolate, scratch_mb, scratch)
             except OSError as exc:
                 control.send(f"error {exc}".encode()[:250])
                 continue
@@ -198,7 +198,7 @@ def _reap(workers: dict[int, str | None]) -> None:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def probe() -> int:
+def probe(scratch: str) -> int:
     """Exit status 0 when a worker's namespaces and scratch can be made here (no torch)."""
     pid = os.fork()
     if pid == 0:
@@ -208,7 +208,7 @@ def probe() -> int:
             inner = os.fork()
             if inner == 0:
                 try:
-                    private_scratch(16)
+                    private_scratch(scratch, 16)
                     os._exit(0)
                 finally:
                     os._exit(1)
@@ -223,10 +223,11 @@ def main() -> None:
     p.add_argument("--fd", type=int)
     p.add_argument("--isolate", action="store_true")
     p.add_argument("--scratch-mb", type=int, default=256)
+    p.add_argument("--scratch", default="/tmp", help="where each worker's private tmpfs goes")
     p.add_argument("--probe", action="store_true", help="check that workers can be isolated")
     args = p.parse_args()
     if args.probe:
-        sys.exit(probe())
+        sys.exit(probe(args.scratch))
     prctl(PR_SET_DUMPABLE, 0)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     if not args.isolate:
@@ -241,7 +242,7 @@ def main() -> None:
 
     control = socket.socket(fileno=args.fd)
     print("ready", flush=True)
-    serve(control, args.isolate, args.scratch_mb)
+    serve(control, args.isolate, args.scratch_mb, args.scratch)
 
 
 if __name__ == "__main__":
