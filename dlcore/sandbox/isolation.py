@@ -26,7 +26,7 @@ ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/f
              "/etc/localtime", "/etc/alternatives")
 GPU_DEVICES = ("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools",
                "/dev/nvidia-modeset", *(f"/dev/nvidia{i}" for i in range(16)))
-SANDBOX_MB = 64  # the sandbox's own /tmp (unused: each worker mounts its private one over it)
+SANDBOX_MB = 64  # the zygote's scratch; each worker mounts its own private one over it
 
 
 class IsolationUnavailable(Exception):
@@ -129,10 +129,10 @@ def command(argv: list[str]) -> list[str]:
     if os.path.exists("/dev/nvidiactl"):
         args += ["--ro-bind", "/sys", "/sys"]
     scratch = scratch_dir()  # each worker mounts its own size-capped tmpfs here
-    args += ["--dir", scratch] if scratch != "/tmp" else ["--size", str(SANDBOX_MB << 20),
-                                                          "--tmpfs", "/tmp"]
-    args += ["--remount-ro", "/", "--chdir", "/"]
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp", "OMP_NUM_THREADS": "1",
+    args += ["--size", str(SANDBOX_MB << 20), "--tmpfs", scratch, "--remount-ro", "/",
+             "--chdir", "/"]
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch, "TMPDIR": scratch,
+           "OMP_NUM_THREADS": "1",
            "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
     for key in ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "NVIDIA_VISIBLE_DEVICES"):
         if key in os.environ:
