@@ -86,6 +86,10 @@ def spawn(isolate: bool, scratch_mb: int, scratch: str) -> tuple[int, socket.soc
     if middle == 0:  # the go-between: enters the namespaces, forks PID 1, reports it, leaves
         try:
             close_all_but(0, 1, 2, theirs.fileno(), w)  # the control socket above all
+            quiet = os.open(os.devnull, os.O_WRONLY)  # and no path to the host's stdout or log
+            os.dup2(quiet, 1)
+            os.dup2(quiet, 2)
+            os.close(quiet)
             if isolate:
                 prctl(PR_SET_DUMPABLE, 1)  # writing our uid_map needs it; only we can see us
                 enter_namespaces()
