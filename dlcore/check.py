@@ -13,12 +13,11 @@ def main(*, path: str | Path, device: str = "cpu", only: set[str] | None = None)
     input that is not ours."""
     nb = notebook.read(path)  # unusable input fails here, before anything heavy starts
     entry = course.identify(nb)
-    from dlcore import sandbox
     from dlcore.sandbox import host, isolation
 
     if not host.configured():  # else a class run or nbgrader already chose
         isolation.decide("check")
-    sandbox.warm_up()  # the fork server imports torch while we import pytest and collect
+    host.host()  # the sandbox imports torch while we import pytest and collect
     from dlcore import devices, runner
 
     if not devices.available(device):

@@ -36,11 +36,6 @@ class Limits:
     mem_mb: int = int(os.environ.get("DLCORE_MEM_MB", "3072"))
 
 
-def warm_up() -> None:
-    """Start the sandbox now, so its torch import overlaps the grader's own start-up."""
-    host.host()
-
-
 @dataclass
 class Sandbox:
     cells: list[tuple[str, str]]
