@@ -239,3 +239,27 @@ def probe():
 """
     kinds = inside(code)
     assert kinds.count("socket") == 1 and "pipe" not in kinds, kinds
+
+
+def test_nothing_a_worker_writes_reaches_the_next_one() -> None:
+    """Are scratch and /dev/shm private to each worker, and /dev read-only, so one
+    submission can neither fill the sandbox's memory for the rest of a batch nor leave
+    anything for the next?"""
+    code = """
+import os, tempfile
+def probe(leave):
+    seen = [os.path.exists(p) for p in ("/dev/shm/left", os.path.join(tempfile.gettempdir(),
+                                                                       "left"), "/dev/left")]
+    if leave:
+        for p in ("/dev/shm/left", os.path.join(tempfile.gettempdir(), "left"), "/dev/left"):
+            try:
+                open(p, "w").write("hello, next student")
+            except OSError:
+                pass
+    st = os.statvfs("/dev/shm")
+    return seen, st.f_blocks * st.f_frsize
+"""
+    _, shm_bytes = inside(code, True)
+    seen, _ = inside(code, False)
+    assert seen == [False, False, False], seen
+    assert shm_bytes <= 64 << 20, shm_bytes

@@ -29,8 +29,11 @@ import time
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
-MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 0x4000, 0x40000, 0x2, 0x4
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 0x1, 0x2, 0x4, 0x8, 0x20
+MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 0x400, 0x800, 0x1000, 0x4000
+MS_PRIVATE, MS_RELATIME, ST_RELATIME = 0x40000, 0x200000, 0x1000
 NPROC = 128
+SHM_MB = 64
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -58,11 +61,29 @@ def enter_namespaces() -> None:
 
 
 def private_scratch(path: str, scratch_mb: int) -> str:
-    """A fresh tmpfs at ``path``, capped at ``scratch_mb``, seen by this worker only."""
+    """A fresh tmpfs at ``path``, capped at ``scratch_mb``, seen by this worker only; its own
+    small ``/dev/shm``; and the sandbox's ``/dev`` read-only, so nothing a worker writes
+    outlives it or reaches the next worker."""
     _check(_libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate")
-    _check(_libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
-                       f"size={scratch_mb}m,mode=700".encode()), "mount tmpfs")
+    _tmpfs(path, scratch_mb)
+    if os.path.isdir("/dev/shm"):
+        _tmpfs("/dev/shm", SHM_MB)
+    _readonly("/dev")
     return path
+
+
+def _tmpfs(path: str, size_mb: int) -> None:
+    _check(_libc.mount(b"tmpfs", path.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
+                       f"size={size_mb}m,mode=1777".encode()), f"mount tmpfs on {path}")
+
+
+def _readonly(path: str) -> None:
+    """Remount ``path`` read-only, keeping the flags the kernel locked on it."""
+    flags = os.statvfs(path).f_flag  # ST_* bits: the same as MS_* but for relatime
+    kept = flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME)
+    kept |= MS_RELATIME if flags & ST_RELATIME else 0
+    _check(_libc.mount(None, path.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept,
+                       None), f"remount {path} read-only")
 
 
 def close_all_but(*keep: int) -> None:
