@@ -141,10 +141,6 @@ def probe_source(fn: Callable[..., Any]) -> str:
     return textwrap.dedent(inspect.getsource(fn))
 
 
-def as_float64(t: torch.Tensor) -> torch.Tensor:
-    return t.detach().to(torch.float64) if t.is_floating_point() else t
-
-
 def dtype_kind(dtype: torch.dtype) -> str:
     if dtype == torch.bool:
         return "bool"

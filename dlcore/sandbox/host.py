@@ -12,7 +12,6 @@ import atexit
 import contextlib
 import os
 import select
-import shlex
 import signal
 import socket
 import subprocess
@@ -52,7 +51,6 @@ class Host:
                                       start_new_session=True)
         child.close()
         self._ready = False
-        self._argv = argv
 
     def _wait_ready(self) -> None:
         if self._ready:
@@ -116,9 +114,6 @@ class Host:
             self._proc.stdout.close()
         pids.remove(self._group)
         self._group = None
-
-    def describe(self) -> str:
-        return shlex.join(self._argv)
 
 
 _hosts: dict[bool, Host] = {}
