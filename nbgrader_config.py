@@ -5,6 +5,7 @@ Run-time folders and the gradebook live under the git-ignored ``.course/``.
 """
 
 import os
+import sys
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
@@ -18,6 +19,13 @@ from dlcore.bridge.autograde import DlcoreAutograde
 
 c = get_config()  # noqa: F821 (injected by traitlets)
 here = os.path.dirname(os.path.abspath(__file__))
+
+# nbgrader runs `alembic` from PATH when it creates a gradebook: with this interpreter's tools
+# first on PATH, `.venv/bin/nbgrader ...` and `.venv/bin/jupyter lab` work without an activated
+# venv (otherwise the Formgrader hangs on "FileNotFoundError: 'alembic'").
+_bin = os.path.dirname(sys.executable)
+if _bin not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.pathsep.join([_bin, os.environ.get("PATH", "")])
 
 os.makedirs(os.path.join(here, ".course"), exist_ok=True)
 c.CourseDirectory.root = here

@@ -3,16 +3,19 @@
 - ``setup``: locked cell, grade_id ``setup*``; grading runs the course's copy of it.
 - ``answer``: the student's stub (``### BEGIN SOLUTION`` ... ``### END SOLUTION``), grade_id
   ``<id>_answer``; grading runs it.
-- ``visible``: locked quick tests the student can run; never graded.
-- ``graded``: locked test cell, grade_id ``<id>`` (the exercise id), points = the grader's;
-  its hidden block asks the bridge for the exercise's points.
-- ``free_text``: a manually graded markdown answer.
+- ``graded``: locked test cell, grade_id ``<id>`` (the exercise id), points = the grader's.
+  nbgrader's convention: the visible asserts come first (the student runs them, and nbgrader's
+  Validate fails while they fail), then the hidden block that asks the bridge for the points.
+  For a checkpoint question the visible part checks only the answer's form
+  (``choice_check``, ``number_check``).
+- ``free_text``: a manually graded markdown answer, with its rubric beside the model answer.
 Demos (``demo``) and prose (``md``) are never run by the grader.
 """
 
 from __future__ import annotations
 
 import json
+import platform
 from pathlib import Path
 from textwrap import dedent
 
@@ -49,12 +52,35 @@ def answer(exercise_id: str, code: str) -> dict:
     return _cell("code", code, _meta(f"{exercise_id}_answer", solution=True))
 
 
-def visible(exercise_id: str, code: str) -> dict:
-    return _cell("code", code, _meta(f"{exercise_id}_visible", locked=True))
+def choice_check(name: str, letters: str = "abcd") -> str:
+    """Visible test of a multiple-choice answer's form: one of the letters (any case, spaces
+    around it allowed, as the hidden check normalises the same way)."""
+    opts = ", ".join(f'"{c}"' for c in letters)
+    words = ", ".join(f'"{c}"' for c in letters[:-1]) + f' or "{letters[-1]}"'
+    return f"assert str({name}).strip().lower() in ({opts}), 'set {name} to {words}'"
 
 
-def graded(key: str, exercise_id: str, points: float) -> dict:
-    source = (f"# Hidden tests for `{exercise_id}` run here when the notebook is graded.\n"
+def number_check(name: str, *, integer: bool = False) -> str:
+    """Visible test of a numeric answer's form: a number (a whole one when ``integer``), no
+    bool; exactly the forms the hidden checks accept."""
+    if integer:
+        return (f"assert isinstance({name}, (int, float)) and not isinstance({name}, bool) "
+                f'and float({name}).is_integer(), "set {name} to a whole number"')
+    return (f"assert isinstance({name}, (int, float)) and not isinstance({name}, bool), "
+            f'"set {name} to a number"')
+
+
+def graded(key: str, exercise_id: str, points: float, visible: str) -> dict:
+    """The exercise's test cell: ``visible`` asserts, then the hidden block."""
+    if not visible.strip():
+        raise ValueError(f"{exercise_id}: a graded cell needs visible asserts (nbgrader Validate)")
+    if exercise_id.startswith("q_"):
+        head = (f"# Checks the form of `{exercise_id}` now; whether it is right is checked "
+                "when graded.")
+    else:
+        head = (f"# Tests for `{exercise_id}`: these visible ones run now; hidden ones run "
+                "when graded.")
+    source = (head + "\n" + dedent(visible).strip("\n") + "\n"
               "### BEGIN HIDDEN TESTS\n"
               "from dlcore.bridge import hidden_score\n"
               f'hidden_score("{key}", "{exercise_id}")\n'
@@ -63,8 +89,8 @@ def graded(key: str, exercise_id: str, points: float) -> dict:
 
 
 def free_text(question_id: str, points: float, model_answer: str) -> dict:
-    text = "YOUR ANSWER HERE\n\n### BEGIN SOLUTION\n" + dedent(model_answer).strip() + \
-        "\n### END SOLUTION"
+    # nbgrader puts its own "YOUR ANSWER HERE" where the solution region was
+    text = "### BEGIN SOLUTION\n" + dedent(model_answer).strip() + "\n### END SOLUTION"
     return {"cell_type": "markdown", "source": text,
             "metadata": _meta(question_id, grade=True, solution=True, points=points)}
 
@@ -78,6 +104,15 @@ def _with_ids(cells: list[dict]) -> list[dict]:
     return out
 
 
+def language_info() -> dict:
+    """What ipykernel reports for this interpreter.  JupyterLab writes the kernel's
+    language_info into a notebook when it opens; with the same value already there, a notebook
+    does not show unsaved changes the moment it is opened (on the course's Python)."""
+    return {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+            "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+            "pygments_lexer": "ipython3", "version": platform.python_version()}
+
+
 def write(path: str | Path, cells: list[dict], assignment: str, name: str) -> None:
     """Write an nbgrader source notebook; raise ValueError on duplicate grade ids."""
     ids = [c["metadata"]["nbgrader"]["grade_id"] for c in cells if "nbgrader" in c["metadata"]]
@@ -88,6 +123,6 @@ def write(path: str | Path, cells: list[dict], assignment: str, name: str) -> No
           "metadata": {"dlcore": {"assignment": assignment, "notebook": name},
                        "kernelspec": {"display_name": "Python 3 (ipykernel)",
                                       "language": "python", "name": "python3"},
-                       "language_info": {"name": "python"}}}
+                       "language_info": language_info()}}
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")

@@ -64,6 +64,11 @@ def grade_one(sub: Submission, device: str) -> tuple[dict, str | None]:
     except Exception as exc:  # noqa: BLE001 (one failure never stops the batch)
         why = f"grading failed: {type(exc).__name__}: {exc}"
         return unreadable(sub, why).to_dict(), why
+    if sub.only is None:  # nbgrader autograde records this report instead of grading again
+        from dlcore import notebook, reportcache
+
+        nb = notebook.read(sub.path)
+        reportcache.store(nb, course.identify(nb), device, report.to_dict())
     return report.to_dict(), None
 
 

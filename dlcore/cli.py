@@ -32,11 +32,25 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("assignments", nargs="*")
     b.add_argument("--force", action="store_true", help="rebuild even if the source is unchanged")
     sub.add_parser("list", help="assignments, notebooks, exercises and points")
+    k = sub.add_parser("course", help="set up or list the nbgrader course folder (.course/)")
+    k.add_argument("action", choices=("setup", "status"),
+                   help="setup: exchange, gradebook, every assignment registered; "
+                        "status: what the Formgrader lists")
+    k.add_argument("assignments", nargs="*", help="setup: only these assignments")
+    lab = sub.add_parser("lab", help="JupyterLab with the student tools (or --instructor); "
+                         "other options go to jupyter lab (e.g. --no-browser --port 8890)")
+    lab.add_argument("--instructor", action="store_true",
+                     help="with the Formgrader and Create Assignment tools")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.verb == "lab":
+        args.jupyter_args = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return _dispatch(args)
     except (NotebookError, UsageError, IsolationUnavailable) as exc:
@@ -48,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dlcore: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `dlcore check ... | head`: the reader left, nothing to say
+        sys.stderr.close()
+        return 0
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -68,6 +85,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         from dlcore import build
 
         return build.main(assignments=args.assignments, force=args.force)
+    if args.verb == "course":
+        from dlcore import coursedir
+
+        if args.action == "status":
+            if args.assignments:
+                raise UsageError("'dlcore course status' takes no assignment")
+            return coursedir.status()
+        return coursedir.setup(args.assignments)
+    if args.verb == "lab":
+        from dlcore import lab
+
+        return lab.main(instructor=args.instructor, args=args.jupyter_args)
     from dlcore import listing
 
     print(listing.main())

@@ -11,10 +11,16 @@ from dlcore.notebook import Notebook, NotebookError, read
 
 
 def root() -> Path:
-    """The course directory: $DLCORE_COURSE, else the checkout this package lives in."""
+    """The course directory: $DLCORE_COURSE; else the folder at or above the working directory
+    that holds ``nbgrader_config.py`` and ``autograder/`` (a course checkout you run dlcore or
+    nbgrader in); else the checkout this package lives in."""
     env = os.environ.get("DLCORE_COURSE")
     if env:
         return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "nbgrader_config.py").is_file() and (folder / "autograder").is_dir():
+            return folder
     return Path(__file__).resolve().parent.parent
 
 

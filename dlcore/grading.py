@@ -132,7 +132,8 @@ class Student:
         if etype == "NotImplementedError":
             raise StudentRaised(f"{name} is not implemented yet (it raises "
                                 "NotImplementedError)", stub=True)
-        raise StudentRaised(f"{name} raised {quote(etype, 40)}: {quote(message)}{where}")
+        text = f": {quote(message)}" if str(message).strip() else ""
+        raise StudentRaised(f"{name} raised {quote(etype, 40)}{text}{where}")
 
 
 @functools.cache

@@ -45,8 +45,11 @@ def prepare_gradebook(course_dir: Path, assignment: str, students: list[str]) ->
     without touching the committed release/."""
     nbgrader(course_dir, "generate_assignment", assignment, "--force",
              "--CourseDirectory.release_directory=.course/release")
-    for student in students:
-        nbgrader(course_dir, "db", "student", "add", student)
+    from nbgrader.api import Gradebook
+
+    with Gradebook("sqlite:///" + str(course_dir / ".course" / "gradebook.db")) as gb:
+        for student in students:  # one process, not one `nbgrader db student add` each
+            gb.update_or_create_student(student)
 
 
 def autograde(course_dir: Path, assignment: str,

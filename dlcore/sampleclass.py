@@ -1,10 +1,11 @@
 """A bundled sample class, generated from solutions/ and release/ for the demo and benchmarks.
 
 Students: ``perfect`` (the solutions), ``partial`` (every other exercise left as the stub),
-``untouched`` (the release), ``broken`` (a truncated file), ``hostile`` (an infinite loop,
-``os._exit``, an exception, monkeypatching torch/numpy/pytest, an impossible allocation, next
-to honest answers), ``cheater`` (the release, plus a cell that tries to read the solutions,
-replace nbgrader's grading hook and overwrite the notebook being graded).
+``untouched`` (the release), ``broken`` (a truncated file), ``hostile`` (an infinite loop in
+its first notebook, ``os._exit``, an exception, monkeypatching torch/numpy/pytest, an
+impossible allocation, next to honest answers), ``cheater`` (the release, plus a cell that
+looks for the solutions where the course and the package live, and tries to replace
+nbgrader's grading hook and overwrite the notebook being graded).
 """
 
 from __future__ import annotations
@@ -52,13 +53,16 @@ def partial(solution: dict, release: dict) -> dict:
     return solution
 
 
-def hostile(solution: dict) -> dict:
+def hostile(solution: dict, first: bool = True) -> dict:
+    """Hostile answers next to honest ones; the infinite loop (which costs a full call time
+    limit) only in the first notebook, once being enough to show it."""
     functions = [c for c in _answers(solution)
                  if re.search(rf"^def {re.escape(_exercise(c))}\(", _text(c), re.M)]
-    for cell, template in zip(functions, HOSTILE, strict=False):
+    templates = HOSTILE if first else HOSTILE[1:]
+    for cell, template in zip(functions, templates, strict=False):
         cell["source"] = template.format(name=_exercise(cell))
-    if len(functions) > len(HOSTILE):  # an honest answer that also tampers with the libraries
-        cell = functions[len(HOSTILE)]
+    if len(functions) > len(templates):  # an honest answer that also tampers with the libraries
+        cell = functions[len(templates)]
         cell["source"] = _text(cell) + TAMPER
     return solution
 
@@ -68,9 +72,14 @@ import glob, json, os, shutil
 try:  # full marks for a blank notebook, if grading let us reach any of this
     import dlcore.bridge
     dlcore.bridge.hidden_score = lambda key, exercise_id: 100.0
-    for found in glob.glob("/**/solutions/*/*.ipynb", recursive=True):
-        shutil.copy(found, os.path.join(os.getcwd(), os.path.basename(found)))
-        for cell in json.load(open(found))["cells"]:
+    places = {os.getcwd(), os.path.expanduser("~"), "/", "/work", "/home", "/root", "/srv",
+              "/tmp", os.path.dirname(os.path.dirname(os.path.abspath(dlcore.__file__)))}
+    places |= {os.path.dirname(p) for p in list(places)}
+    hits = [f for p in places for depth in range(4)
+            for f in glob.glob(os.path.join(p, *["*"] * depth, "solutions", "*", "*.ipynb"))]
+    for hit in hits:
+        shutil.copy(hit, os.path.join(os.getcwd(), os.path.basename(hit)))
+        for cell in json.load(open(hit))["cells"]:
             if cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
                 exec("".join(cell["source"]), globals())
 except Exception:
@@ -84,7 +93,7 @@ def cheater(release: dict) -> dict:
     return release
 
 
-def submission(student: str, solution: dict, release: dict) -> dict:
+def submission(student: str, solution: dict, release: dict, first: bool = True) -> dict:
     if student == "perfect":
         return solution
     if student == "untouched":
@@ -93,7 +102,7 @@ def submission(student: str, solution: dict, release: dict) -> dict:
         return partial(solution, release)
     if student == "cheater":
         return cheater(release)
-    return hostile(solution)
+    return hostile(solution, first)
 
 
 def make(dest: Path, assignment: str, students: tuple[str, ...] = STUDENTS) -> list[Path]:
@@ -111,6 +120,7 @@ def make(dest: Path, assignment: str, students: tuple[str, ...] = STUDENTS) -> l
                     continue  # the other notebooks were never submitted
                 path.write_text(sol_path.read_text()[: 2000])
             else:
-                path.write_text(json.dumps(submission(student, solution, release), indent=1))
+                path.write_text(json.dumps(submission(student, solution, release, i == 0),
+                                           indent=1))
             written.append(path)
     return written

@@ -46,3 +46,18 @@ def grade_notebooks(notebooks: dict[str, dict], workdir: Path, workers: int = 2,
 
 def by_id(report: dict) -> dict[str, dict]:
     return {e["id"]: e for e in report["exercises"]}
+
+
+def completed(assignment: str, name: str, unfinished: set[str] = frozenset()) -> dict:
+    """The release notebook as a student hands it in: every answer cell (code and free text)
+    holds the reference solution, except the exercises in ``unfinished``, left as stubs."""
+    release = load(ROOT / "release" / assignment / f"{name}.ipynb")
+    solution = load(ROOT / "solutions" / assignment / f"{name}.ipynb")
+    answers = {c["metadata"]["nbgrader"]["grade_id"]: c["source"] for c in solution["cells"]
+               if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    out = copy.deepcopy(release)
+    for cell in out["cells"]:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if gid in answers and gid.removesuffix("_answer") not in unfinished:
+            cell["source"] = answers[gid]
+    return out

@@ -47,16 +47,19 @@ def test_notebook_cells_are_classified(tmp_path) -> None:
     from dlcore import authoring
 
     cells = [authoring.setup("import torch"), authoring.answer("f", "def f(x):\n    return x"),
-             authoring.visible("f", "assert f(1) == 1"), authoring.graded("a/b", "f", 2),
+             authoring.graded("a/b", "f", 2, "assert f(1) == 1"),
              authoring.demo("print('demo')"), authoring.free_text("why", 1, "because")]
     path = tmp_path / "b.ipynb"
     authoring.write(path, cells, "a", "b")
     nb = notebook.read(path)
-    assert [c.kind for c in nb.cells] == ["setup", "answer", "other", "test", "other", "other"]
+    assert [c.kind for c in nb.cells] == ["setup", "answer", "test", "other", "other"]
     assert (nb.assignment, nb.name) == ("a", "b")
     assert [c.source for c in nb.runnable()] == ["import torch", "def f(x):\n    return x"]
     with pytest.raises(ValueError):
-        authoring.write(path, cells + [authoring.graded("a/b", "f", 1)], "a", "b")
+        authoring.write(path, cells + [authoring.graded("a/b", "f", 1, "assert f(2) == 2")],
+                        "a", "b")
+    with pytest.raises(ValueError):
+        authoring.graded("a/b", "g", 1, "")
 
 
 def test_notebook_without_metadata_uses_file_name(tmp_path) -> None:

@@ -97,3 +97,19 @@ def test_no_generated_file_without_source() -> None:
         for nb in (ROOT / folder).rglob("*.ipynb"):
             rel = nb.relative_to(ROOT / folder)
             assert (ROOT / "source" / rel).exists(), f"{folder}/{rel} has no source"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_noise_for_students(assignment: str) -> None:
+    """No cell shows an object's repr (``<torch._C.Generator at 0x…>``), and a free-text cell
+    says "YOUR ANSWER HERE" once."""
+    for sol in sorted((ROOT / "solutions" / assignment).glob("*.ipynb")):
+        for i, cell in enumerate(load(sol)["cells"]):
+            for o in cell.get("outputs", []):
+                text = o.get("data", {}).get("text/plain", "")
+                text = "".join(text) if isinstance(text, list) else text
+                assert " at 0x" not in text, f"{sol.name} cell {i} shows {text[:80]!r}"
+    for rel in sorted((ROOT / "release" / assignment).glob("*.ipynb")):
+        for cell in load(rel)["cells"]:
+            text = "".join(cell["source"])
+            assert text.count("YOUR ANSWER HERE") <= 1, f"{rel.name}: {text[:80]!r}"

@@ -22,8 +22,10 @@ STUDENTS = {a: tuple(s for s in sampleclass.STUDENTS if s != "broken") if a.star
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_autograde_matches_dlcore(assignment: str, tmp_path: Path) -> None:
+def test_autograde_matches_dlcore(assignment: str, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Do nbgrader's cell scores equal dlcore grade's exercise scores on the same files?"""
+    monkeypatch.setenv("DLCORE_REPORT_CACHE", "off")  # both really grade: nothing is reused
     course_dir = nbgrader_run.copy_course(tmp_path / "course")
     submitted = course_dir / ".course" / "submitted"
     students = STUDENTS[assignment]

@@ -5,7 +5,8 @@
 ``dlcore grade`` does (setup and answer cells only, in the sandbox) and writes each graded
 cell's feedback (stdout) and points (an ``execute_result`` holding the number), which
 nbgrader's ``SaveAutoGrades`` takes as that cell's partial credit.  The hidden-test code in
-the cells never runs.
+the cells never runs.  A submission that ``dlcore grade`` already graded, with the same answers,
+graders and engine, is recorded from that report (``reportcache``) rather than graded twice.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class DlcoreAutograde(NbGraderPreprocessor):
         return nb, resources
 
     def _grade(self, nb: Any, assignment: str, name: str) -> dict:
-        from dlcore import course, notebook, runner
+        from dlcore import course, notebook, reportcache, runner
         from dlcore.classgrade import Submission, unreadable
 
         with tempfile.TemporaryDirectory(prefix="dlcore-autograde-") as tmp:
@@ -58,6 +59,9 @@ class DlcoreAutograde(NbGraderPreprocessor):
                 entry = next((e for e in course.entries()
                               if (e.assignment, e.name) == (assignment, name)), None)
                 entry = entry or course.identify(parsed)
+                cached = reportcache.load(parsed, entry, self.device)  # from `dlcore grade`
+                if cached is not None:
+                    return cached
                 return runner.grade(parsed, entry, device=self.device).to_dict()
             except notebook.NotebookError as exc:
                 return unreadable(Submission(name, path), str(exc)).to_dict()

@@ -77,7 +77,7 @@ class Sandbox:
                 return cell_id
             if message[2] is not None:
                 etype, msg, _ = message[2]
-                self.cell_errors[cell_id] = f"it raised {etype}: {msg}"
+                self.cell_errors[cell_id] = f"it raised {etype}" + (f": {msg}" if msg else "")
         self._receive(self.limits.cell_s)  # ("ready",)
         return None
 
