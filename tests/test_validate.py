@@ -24,6 +24,10 @@ ENTRIES = course.entries()
 # Completed notebooks are also executed, hidden tests and all, by every `dlcore build`
 # (test_generated checks they ran without an error); here a few go through Validate itself.
 DEEP = [e for e in ENTRIES if e.name in ("neurons", "checklist")]
+# Release notebooks through Validate: the first notebook of each assignment (a kernel each);
+# every release notebook gets the static check below.
+FIRSTS = [next(e for e in ENTRIES if e.assignment == a)
+          for a in sorted({e.assignment for e in ENTRIES})]
 
 
 def validate(nbs: dict[str, dict], folder: Path) -> dict[str, str]:
@@ -66,14 +70,14 @@ def free_text(entry: course.Entry) -> set[str]:
 def test_release_notebooks_fail_validate_naming_every_exercise(tmp_path: Path) -> None:
     """A release notebook with its free text filled in still fails, once per exercise."""
     nbs = {}
-    for e in ENTRIES:
+    for e in FIRSTS:
         nb = load(ROOT / "release" / e.assignment / f"{e.name}.ipynb")
         for cell in nb["cells"]:
             if cell["metadata"].get("nbgrader", {}).get("grade_id") in free_text(e):
                 cell["source"] = "My own words, honestly."
         nbs[e.key.replace("/", "__")] = nb
     outputs = validate(nbs, tmp_path)
-    for e in ENTRIES:
+    for e in FIRSTS:
         out = outputs[e.key.replace("/", "__")]
         assert "VALIDATION FAILED" in out, f"{e.key}: {out[-600:]}"
         assert "Success" not in out
@@ -99,3 +103,22 @@ def test_partial_and_completed_notebooks(tmp_path: Path) -> None:
         assert set(exercises[::3]) <= named, (e.key, named)
         done = outputs[f"done__{e.assignment}__{e.name}"]
         assert "Success! Your notebook passes all the tests." in done, f"{e.key}: {done[-800:]}"
+
+
+def test_every_release_test_cell_checks_its_exercise() -> None:
+    """In every release notebook, each auto-graded test cell is headed with its exercise and
+    asserts something (about the exercise's function or the values its answer cell sets, so
+    a stub or an unset answer fails Validate there)."""
+    for e in ENTRIES:
+        nb = load(ROOT / "release" / e.assignment / f"{e.name}.ipynb")
+        seen = set()
+        for cell in nb["cells"]:
+            meta = cell["metadata"].get("nbgrader", {})
+            if cell["cell_type"] != "code" or not meta.get("grade") or meta.get("solution"):
+                continue
+            ex, src = meta["grade_id"], "".join(cell["source"])
+            seen.add(ex)
+            assert failed_exercises(src.splitlines()[0]) == {ex}, (e.key, ex, src[:80])
+            body = src.split("\n", 1)[1] if "\n" in src else ""
+            assert "assert " in body, (e.key, ex)
+        assert seen == auto_exercises(e), e.key
