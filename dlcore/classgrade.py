@@ -67,8 +67,11 @@ def grade_one(sub: Submission, device: str) -> tuple[dict, str | None]:
     if sub.only is None:  # nbgrader autograde records this report instead of grading again
         from dlcore import notebook, reportcache
 
-        nb = notebook.read(sub.path)
-        reportcache.store(nb, course.identify(nb), device, report.to_dict())
+        try:
+            nb = notebook.read(sub.path)
+            reportcache.store(nb, course.identify(nb), device, report.to_dict())
+        except OSError as exc:  # a full or read-only disk costs the reuse, never the grade
+            print(f"dlcore: report not kept for nbgrader ({exc})", file=sys.stderr)
     return report.to_dict(), None
 
 
