@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import re
 import shutil
 import subprocess
@@ -41,9 +40,8 @@ def nbgrader_with_progress(course_dir: Path, args: list[str], total: int, desc: 
     ``counts``; the whole log is kept for the error message."""
     from tqdm.auto import tqdm
 
-    env = dict(os.environ, DLCORE_FAST="1", DLCORE_DEVICE="cpu", OMP_NUM_THREADS="1",
-               DLCORE_COURSE=str(course.root()), PATH=nbgrader_run.venv_path())
-    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course_dir,
+                            env=nbgrader_run.environment(),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     log = []
     with tqdm(total=total, desc=desc, unit="nb", file=sys.stderr) as bar:

@@ -29,10 +29,16 @@ def venv_path() -> str:
     return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
+def environment() -> dict[str, str]:
+    """For nbgrader runs on a throw-away copy of the course: graders and reports from this
+    course (``DLCORE_COURSE``), quick demos, one thread, nbgrader's tools on PATH."""
+    return dict(os.environ, DLCORE_FAST="1", DLCORE_DEVICE="cpu", OMP_NUM_THREADS="1",
+                OPENBLAS_NUM_THREADS="1", DLCORE_COURSE=str(course.root()), PATH=venv_path())
+
+
 def nbgrader(course_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ, DLCORE_FAST="1", DLCORE_DEVICE="cpu", OMP_NUM_THREADS="1",
-               OPENBLAS_NUM_THREADS="1", DLCORE_COURSE=str(course.root()), PATH=venv_path())
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env,
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir,
+                          env=environment(),
                           capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-12:])
