@@ -20,7 +20,7 @@ demo: install
 	$(PY) -m dlcore.demo
 
 test: install
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider --durations=15
 
 lint: install
 	$(VENV)/bin/ruff check dlcore autograder tests benchmarks
