@@ -81,8 +81,13 @@ def stopped(sub: Submission, why: str) -> tuple[dict, str | None]:
 
 
 def pool_setup(isolate: bool) -> None:
+    import torch
+
     from dlcore.sandbox import host
 
+    # One thread per grading process: pool processes and their sandboxes already fill the
+    # cores, and an intra-op pool spinning while the sandbox computes starves it.
+    torch.set_num_threads(1)
     host.configure(isolate)
 
 

@@ -264,6 +264,14 @@ def main() -> None:
         import torchvision.ops  # noqa: F401
     except ImportError:
         pass
+    try:  # sklearn is forbidden by name in Section 1, so every such worker would import it
+        import sklearn.datasets  # noqa: F401
+        import sklearn.kernel_ridge  # noqa: F401
+        import sklearn.linear_model  # noqa: F401
+        import sklearn.model_selection  # noqa: F401
+        import sklearn.preprocessing  # noqa: F401
+    except ImportError:
+        pass
     import dlcore.untrusted.worker  # noqa: F401
     from dlcore.untrusted import opwatch
 
