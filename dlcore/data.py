@@ -1,4 +1,5 @@
-"""Course data sets: Fashion-MNIST and California Housing, with an announced offline stand-in.
+"""Course data sets: Fashion-MNIST, California Housing and a transfer-learning task, each with
+an announced offline stand-in.
 
 Each loader tries, in order:
 
@@ -10,6 +11,11 @@ Each loader tries, in order:
 
 ``DLCORE_OFFLINE=1`` (set by the grading sandbox and in CI) skips steps 1 and 2: the stand-in
 is used at once, without touching the network, so every machine sees the same data.
+
+``load_transfer_task`` pairs a small labelled image set with a backbone pretrained on another
+task: real, a few Fashion-MNIST images per class and torchvision's ImageNet ``resnet18``
+weights; offline, digits 5-9 and a small ResNet pretrained here on digits 0-4
+(``dlcore.tinyresnet``).
 
 Conventions of the returned ``Dataset``: images are flattened float32 rows in [0, 1]
 (``X.view(-1, *ds.image_shape)`` restores ``(N, 1, H, W)``); class labels are int64; tabular
@@ -242,3 +248,98 @@ def _split(X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, ...]:
     n_test = int(round(TEST_FRACTION * n))
     test, train = order[:n_test], order[n_test:]
     return X[train], y[train], X[test], y[test]
+
+
+# ---------------------------------------------------------------- transfer learning
+
+TRANSFER_PER_CLASS = 30  # labelled training images per class in a transfer task
+TRANSFER_TEST = 2000  # real data: the first test images kept (CPU-sized evaluation)
+
+
+@dataclass(frozen=True)
+class TransferTask:
+    """A small target data set and the backbone to transfer to it (real and offline alike:
+    ``backbone()`` has torchvision's ResNet layout with its head in ``.fc``)."""
+
+    data: Dataset
+    backbone: Callable[..., torch.nn.Module] = field(repr=False)  # backbone(pretrained=True)
+    source_task: str  # what the pretrained backbone was trained on
+    offline: bool
+
+    @property
+    def name(self) -> str:
+        return self.data.name
+
+    @property
+    def X_train(self) -> torch.Tensor:
+        return self.data.X_train
+
+
+def load_transfer_task(root: str | Path | None = None, *, download: bool = True,
+                       fallback: bool = True) -> TransferTask:
+    """Fashion-MNIST (30 images per class, 2000 test images) with ImageNet ResNet-18 weights
+    (``torch.hub``'s cache); stand-in: digits 5-9 with a small ResNet pretrained on 0-4."""
+    where = data_root(root)
+    return _load("Fashion-MNIST with ResNet-18 ImageNet weights", where,
+                 lambda: _transfer_local(where), lambda: _transfer_download(where),
+                 offline_transfer, download, fallback)
+
+
+def resnet18_weights_file() -> Path:
+    """Where torchvision keeps ``ResNet18_Weights.DEFAULT`` (``$TORCH_HOME/hub/checkpoints``)."""
+    from torchvision.models import ResNet18_Weights
+
+    url = ResNet18_Weights.DEFAULT.url
+    return Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
+
+
+def _resnet18(pretrained: bool = True) -> torch.nn.Module:
+    from torchvision.models import ResNet18_Weights, resnet18
+
+    return resnet18(weights=ResNet18_Weights.DEFAULT if pretrained else None)
+
+
+def _transfer_local(root: Path) -> TransferTask | None:
+    fashion = _fashion_local(root)
+    if fashion is None or not resnet18_weights_file().is_file():
+        return None
+    train = _first_per_class(fashion.y_train, TRANSFER_PER_CLASS)  # (k * C,)
+    data = Dataset("fashion_mnist_small", "classification", fashion.X_train[train],
+                   fashion.y_train[train], fashion.X_test[:TRANSFER_TEST],
+                   fashion.y_test[:TRANSFER_TEST], offline=False,
+                   image_shape=fashion.image_shape, classes=fashion.classes)
+    return TransferTask(data, _resnet18, "ImageNet (1000 classes, ResNet-18)", offline=False)
+
+
+def _transfer_download(root: Path) -> None:
+    """torchvision's downloads: Fashion-MNIST (unless local), then the ResNet-18 weights."""
+    from torchvision.models import ResNet18_Weights
+
+    if _fashion_local(root) is None:
+        _fashion_download(root)
+    ResNet18_Weights.DEFAULT.get_state_dict(progress=False)
+
+
+def _first_per_class(y: torch.Tensor, k: int) -> torch.Tensor:
+    """Indices of the first k rows of each class, in row order."""
+    rank = torch.zeros_like(y)                                     # (N,)
+    for c in y.unique():
+        rows = (y == c).nonzero().flatten()                        # (n_c,)
+        rank[rows] = torch.arange(len(rows))
+    return (rank < k).nonzero().flatten()                          # (<= k * C,)
+
+
+def offline_transfer() -> TransferTask:
+    """Digits 5-9 (labels 0-4; 30 training images per class, all test rows) and a TinyResNet
+    pretrained on the training rows of digits 0-4."""
+    from dlcore.tinyresnet import tiny_resnet
+
+    digits = offline_images()
+    tr = digits.y_train >= 5                                       # (N_train,)
+    te = digits.y_test >= 5                                        # (N_test,)
+    X_tr, y_tr = digits.X_train[tr], digits.y_train[tr] - 5        # (n, 64), (n,)
+    keep = _first_per_class(y_tr, TRANSFER_PER_CLASS)              # (150,)
+    data = Dataset("digits_5_to_9", "classification", X_tr[keep], y_tr[keep],
+                   digits.X_test[te], digits.y_test[te] - 5, offline=True,
+                   image_shape=digits.image_shape, classes=("5", "6", "7", "8", "9"))
+    return TransferTask(data, tiny_resnet, "digits 0-4 (TinyResNet)", offline=True)
