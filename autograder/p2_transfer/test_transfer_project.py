@@ -370,69 +370,38 @@ def test_setup_resnet18_and_unknown_strategy(student):
 
 
 def threshold_probe(ns, epochs, seed):
-    """Fine-tune the offline backbone (dlcore.tinyresnet's layout, pretrained here on the
-    training digits 0-4 exactly as dlcore.data.offline_transfer does) set up by the student's
-    setup_transfer on digits 5-9 (30 images per class) with a reference loop; held-out
-    accuracy and seconds. Self-contained, so it needs only dlcore.data.offline_images."""
+    """Fine-tune the offline task's backbone (dlcore.data.offline_transfer: a TinyResNet
+    pretrained on digits 0-4), set up by the student's setup_transfer, on digits 5-9 (30
+    images per class) with a reference loop; held-out accuracy and seconds."""
     import time
 
     import torch
-    import torch.nn as nn
     import torch.nn.functional as F
-    from torchvision.models.resnet import BasicBlock
 
-    from dlcore.data import offline_images
+    from dlcore.data import offline_transfer
 
-    def down(a, b):
-        return nn.Sequential(nn.Conv2d(a, b, 1, stride=2, bias=False), nn.BatchNorm2d(b))
-
-    class TinyResNet(nn.Module):
-        def __init__(self, w=16):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, w, 3, padding=1, bias=False)
-            self.bn1 = nn.BatchNorm2d(w)
-            self.relu = nn.ReLU(inplace=True)
-            self.layer1 = BasicBlock(w, w)
-            self.layer2 = BasicBlock(w, 2 * w, stride=2, downsample=down(w, 2 * w))
-            self.layer3 = BasicBlock(2 * w, 4 * w, stride=2, downsample=down(2 * w, 4 * w))
-            self.avgpool = nn.AdaptiveAvgPool2d(1)
-            self.fc = nn.Linear(4 * w, 5)
-
-        def forward(self, x):
-            x = self.layer3(self.layer2(self.layer1(self.relu(self.bn1(self.conv1(x))))))
-            return self.fc(torch.flatten(self.avgpool(x), 1))
-
-    def fit(model, optimizer, X, y, n_epochs, gen):
-        for _ in range(n_epochs):
-            model.train()
-            for idx in torch.randperm(len(X), generator=gen).split(32):
-                loss = F.cross_entropy(model(X[idx]), y[idx])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-
-    digits = offline_images()
-    X, y = digits.X_train.view(-1, 1, 8, 8), digits.y_train
-    Xt, yt = digits.X_test.view(-1, 1, 8, 8), digits.y_test
-    torch.manual_seed(0)
-    backbone = TinyResNet()
-    fit(backbone, torch.optim.Adam(backbone.parameters(), lr=3e-3), X[y < 5], y[y < 5], 12,
-        torch.Generator().manual_seed(0))
-    rank = torch.zeros_like(y)
-    for c in range(5, 10):
-        rows = (y == c).nonzero().flatten()
-        rank[rows] = torch.arange(len(rows))
-    keep = (y >= 5) & (rank < 30)
+    task = offline_transfer()
+    ds = task.data
+    X, y = ds.X_train.view(-1, *ds.image_shape), ds.y_train  # (150, 1, 8, 8), (150,)
+    Xt, yt = ds.X_test.view(-1, *ds.image_shape), ds.y_test  # (M, 1, 8, 8), (M,)
+    backbone = task.backbone(pretrained=True)
     start = time.perf_counter()
     torch.manual_seed(seed)
-    model, optimizer = ns["setup_transfer"](backbone, 5, "fine_tuning", 1e-3, 1e-2)
-    fit(model, optimizer, X[keep], y[keep] - 5, epochs, torch.Generator().manual_seed(seed))
+    model, optimizer = ns["setup_transfer"](backbone, ds.n_classes, "fine_tuning", 1e-3, 1e-2)
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        model.train()
+        for idx in torch.randperm(len(X), generator=gen).split(32):
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
     model.eval()
     with torch.no_grad():
-        out = model(Xt[yt >= 5])
-    if tuple(out.shape) != (int((yt >= 5).sum()), 5):
+        out = model(Xt)  # (M, 5)
+    if tuple(out.shape) != (len(yt), ds.n_classes):
         return {"shape": tuple(out.shape)}
-    return {"accuracy": float((out.argmax(1) == yt[yt >= 5] - 5).float().mean()),
+    return {"accuracy": float((out.argmax(1) == yt).float().mean()),
             "seconds": time.perf_counter() - start}
 
 
