@@ -9,6 +9,7 @@ a dead grading process costs only its submission, which is retried once).  Write
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import json
@@ -89,6 +90,11 @@ def pool_setup(isolate: bool) -> None:
     # cores, and an intra-op pool spinning while the sandbox computes starves it.
     torch.set_num_threads(1)
     host.configure(isolate)
+    # The sandbox starts before the first submission is taken, so its start (importing torch,
+    # several seconds on a busy machine) never counts against a submission's watchdog.  One
+    # that cannot start is reported by the first grading, as a failure of grading itself.
+    with contextlib.suppress(host.HostError):
+        host.start()
 
 
 def unreadable(sub: Submission, why: str) -> Report:

@@ -23,6 +23,7 @@ from typing import Any
 
 PR_SET_PDEATHSIG = 1
 ATTEMPTS = 2
+READY = "ready"  # sent by a pool process once its setup is done
 
 
 def die_with_parent(parent: int) -> None:
@@ -36,6 +37,7 @@ def _serve(conn: Connection, parent: int, task: Callable[..., Any], setup: Calla
            args: tuple) -> None:
     die_with_parent(parent)
     setup()
+    conn.send(READY)
     while True:
         try:
             job = conn.recv()
@@ -139,6 +141,8 @@ class Pool:
                     outcome = slot.conn.recv()
                 except (EOFError, OSError):
                     outcome = "its grading process stopped"
+                if outcome == READY:  # the watchdog counts from here: setup is not grading
+                    slot.started, outcome = time.monotonic(), None
             elif slot.proc.sentinel in ready or not slot.proc.is_alive():
                 outcome = "its grading process stopped"
             elif time.monotonic() - slot.started > self.watchdog_s:

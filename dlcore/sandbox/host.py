@@ -148,6 +148,11 @@ def host() -> Host:
     return current
 
 
+def start() -> None:
+    """Start this process's host now and wait until it is ready (raises HostError)."""
+    host()._wait_ready()
+
+
 def kill_worker(pid: int) -> None:
     """Kill one worker of this process's host (nothing to do when the host is gone)."""
     current = _hosts.get(isolated())
