@@ -617,7 +617,8 @@ def test_yolo_targets_distinct_cells(student):
 def test_yolo_targets_shared_cells(student):
     """When several centres fall in one cell, does the largest box get it (the others left
     unassigned)?"""
-    boxes = torch.tensor([[12.0, 12.0, 20.0, 20.0], [2.0, 4.0, 30.0, 28.0], [10.0, 10.0, 22.0, 22.0],
+    boxes = torch.tensor([[12.0, 12.0, 20.0, 20.0], [2.0, 4.0, 30.0, 28.0],
+                          [10.0, 10.0, 22.0, 22.0],
                           [70.0, 40.0, 90.0, 50.0], [75.0, 35.0, 85.0, 55.0],
                           [60.0, 30.0, 100.0, 60.0], [40.0, 5.0, 44.0, 9.0]], dtype=F64)  # (7, 4)
     labels = torch.tensor([0, 1, 2, 2, 0, 1, 1])  # (7,)
@@ -697,10 +698,12 @@ def check_roi(student, cases) -> None:
     for got, (f, rois, size, scale, s) in zip(results, cases, strict=True):
         fd, rd = f.double(), rois.double()
         want = tv_roi_align(fd, rd, size, scale, s, aligned=True)  # (K, C, oh, ow)
+        unshifted = torch.cat([rd[:, :1], rd[:, 1:] + 0.5 / scale], 1)  # (K, 5) no -0.5 offset
+        half_pixel = ("the box is shifted by half a pixel on the feature map (aligned=True): "
+                      "x * spatial_scale - 0.5; yours is aligned=False")
         mistakes = [
-            ("the box is shifted by half a pixel on the feature map (aligned=True): "
-             "x * spatial_scale - 0.5; yours is aligned=False",
-             tv_roi_align(fd, rd, size, scale, s, aligned=False)),
+            (half_pixel, tv_roi_align(fd, rd, size, scale, s, aligned=False)),
+            (half_pixel, tv_roi_align(fd, unshifted, size, scale, s, aligned=True)),
             ("spatial_scale is missing: the rois are in image pixels, multiply them by "
              "spatial_scale to reach feature-map coordinates",
              tv_roi_align(fd, rd, size, 1.0, s, aligned=True)),
@@ -880,7 +883,8 @@ def test_q_nms_threshold(student):
 @exercise("q_anchor_count", points=1)
 def test_q_anchor_count(student):
     """How many anchors does the RPN score on a 50x68 map with 9 anchors per cell?"""
-    check_answer(student.value("q_anchor_count"), "q_anchor_count", "ecb38227239e60bcc871", digits=0)
+    check_answer(student.value("q_anchor_count"), "q_anchor_count", "ecb38227239e60bcc871",
+                 digits=0)
 
 
 @exercise("q_one_two_stage", points=1)

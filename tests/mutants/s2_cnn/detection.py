@@ -38,6 +38,11 @@ NMS_RIGHT = {"order": "torch.argsort(scores, descending=True, stable=True)",
              "result": "torch.tensor(keep, dtype=torch.int64, device=boxes.device)"}
 
 
+REMOVED_SUPPRESS = """if removed[i]:
+            removed |= iou[i] > iou_threshold
+            continue"""
+
+
 def nms_with(**changes: str) -> str:
     return NMS.format(**{**NMS_RIGHT, **changes})
 
@@ -136,7 +141,8 @@ def ssd_default_boxes(feature_sizes, aspect_ratios, s_min=0.2, s_max=0.9, dtype=
     return torch.cat(out)
 """
 SSD_RIGHT = {"first": "[(s, s), (math.sqrt(s * s_next), math.sqrt(s * s_next))]",
-             "pairs": "[(s * math.sqrt(a), s / math.sqrt(a)), (s / math.sqrt(a), s * math.sqrt(a))]",
+             "pairs": ("[(s * math.sqrt(a), s / math.sqrt(a)), "
+                       "(s / math.sqrt(a), s * math.sqrt(a))]"),
              "half": "0.5"}
 
 ROI = """
@@ -145,8 +151,8 @@ def roi_align(features, rois, output_size, spatial_scale, sampling_ratio=2):
     oh, ow = output_size
     s = sampling_ratio
     x1, y1, x2, y2 = (rois[:, 1:] * {scale} - {offset}).unbind(dim=1)
-    t_y = (torch.arange(oh * s, dtype=features.dtype) + 0.5) / s
-    t_x = (torch.arange(ow * s, dtype=features.dtype) + 0.5) / s
+    t_y = (torch.arange(oh * s, dtype=features.dtype, device=features.device) + 0.5) / s
+    t_x = (torch.arange(ow * s, dtype=features.dtype, device=features.device) + 0.5) / s
     ys = y1[:, None] + (y2 - y1)[:, None] / oh * t_y
     xs = x1[:, None] + (x2 - x1)[:, None] / ow * t_x
     wy, wx = interp_weights(ys, H), interp_weights(xs, W)
@@ -161,15 +167,15 @@ def average_precision(pred_boxes, pred_scores, pred_image, gt_boxes, gt_image, i
     order = {order}
     iou = box_iou(pred_boxes, gt_boxes)
     iou = torch.where(pred_image[:, None] == gt_image[None, :], iou, -1.0)
-    matched = torch.zeros(len(gt_boxes), dtype=torch.bool)
-    tp = torch.zeros(len(order), dtype=torch.float64)
+    matched = torch.zeros(len(gt_boxes), dtype=torch.bool, device=gt_boxes.device)
+    tp = torch.zeros(len(order), dtype=torch.float64, device=gt_boxes.device)
     for rank, i in enumerate(order.tolist()):
         best = {best}
         if len(best) and best.max() >= iou_threshold:
             matched[best.argmax()] = True
             tp[rank] = 1.0
     hits = tp.cumsum(0)
-    precision = hits / torch.arange(1, len(tp) + 1, dtype=torch.float64)
+    precision = hits / torch.arange(1, len(tp) + 1, dtype=torch.float64, device=tp.device)
     recall = hits / len(gt_boxes)
     envelope = {envelope}
     steps = torch.diff(recall, prepend=recall.new_zeros(1))
@@ -208,18 +214,15 @@ MUTANTS = {
                 "    iw = (torch.minimum(ax2, bx2) - torch.maximum(ax1, bx1)).clamp(min=0)\n"
                 "    ih = (torch.minimum(ay2, by2) - torch.maximum(ay1, by1)).clamp(min=0)\n"
                 "    inter = iw * ih\n"
-                "    return inter / ((ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter)\n"),
+                "    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter\n"
+                "    return inter / union\n"),
         },
     },
     "nms": {
         "wrong": {
             "greater_equal": (nms_with(op=">="), "you used >="),
             "not_sorted": (nms_with(order="torch.arange(len(scores))"), "index order"),
-            "removed_boxes_suppress": (nms_with(skip="if not removed[i]:\n            pass\n"
-                                                     "        else:\n"
-                                                     "            removed |= iou[i] > iou_threshold\n"
-                                                     "            continue"),
-                                       "only *kept* boxes"),
+            "removed_boxes_suppress": (nms_with(skip=REMOVED_SUPPRESS), "only *kept* boxes"),
             "float_indices": (nms_with(result="torch.tensor(keep, device=boxes.device)"),
                               "int64"),
             "forbidden_torchvision_nms": (
@@ -259,15 +262,19 @@ MUTANTS = {
             "ratio_w_over_h": (anchors_with(invert=".reciprocal()"), "h / w"),
             "forbidden_anchor_generator": (
                 "from torchvision.models.detection.anchor_utils import AnchorGenerator\n\n\n"
-                "def anchor_grid(feature_size, stride, sizes, aspect_ratios, dtype=torch.float32):\n"
-                "    gen = AnchorGenerator(sizes=(tuple(sizes),), aspect_ratios=(tuple(aspect_ratios),))\n"
-                "    gen.cell_anchors = [gen.generate_anchors(list(sizes), list(aspect_ratios), dtype=dtype)]\n"
+                "def anchor_grid(feature_size, stride, sizes, aspect_ratios,\n"
+                "                dtype=torch.float32):\n"
+                "    gen = AnchorGenerator(sizes=(tuple(sizes),),\n"
+                "                          aspect_ratios=(tuple(aspect_ratios),))\n"
+                "    base = gen.generate_anchors(list(sizes), list(aspect_ratios), dtype=dtype)\n"
+                "    gen.cell_anchors = [base]\n"
                 "    strides = [[torch.tensor(stride[0]), torch.tensor(stride[1])]]\n"
                 "    return gen.grid_anchors([list(feature_size)], strides)[0]\n", "forbidden"),
         },
         "correct": {
             "explicit_loops": (
-                "def anchor_grid(feature_size, stride, sizes, aspect_ratios, dtype=torch.float32):\n"
+                "def anchor_grid(feature_size, stride, sizes, aspect_ratios,\n"
+                "                dtype=torch.float32):\n"
                 "    base = []\n"
                 "    for r in aspect_ratios:\n"
                 "        for s in sizes:\n"
@@ -378,7 +385,8 @@ MUTANTS = {
                 "        s = scale(k)\n"
                 "        pairs = [(s, s), ((s * scale(k + 1)) ** 0.5,) * 2]\n"
                 "        for a in aspect_ratios[k]:\n"
-                "            pairs += [(s * a ** 0.5, s / a ** 0.5), (s / a ** 0.5, s * a ** 0.5)]\n"
+                "            r = a ** 0.5\n"
+                "            pairs += [(s * r, s / r), (s / r, s * r)]\n"
                 "        for i in range(fh):\n"
                 "            for j in range(fw):\n"
                 "                for w, h in pairs:\n"
@@ -419,7 +427,8 @@ MUTANTS = {
                 "        y1, x1 = min(y0 + 1, H - 1), min(x0 + 1, W - 1)\n"
                 "        ly = 0.0 if y0 == H - 1 else y - y0\n"
                 "        lx = 0.0 if x0 == W - 1 else x - x0\n"
-                "        return ((1 - ly) * (1 - lx) * img[:, y0, x0] + (1 - ly) * lx * img[:, y0, x1]\n"
+                "        return ((1 - ly) * (1 - lx) * img[:, y0, x0]\n"
+                "                + (1 - ly) * lx * img[:, y0, x1]\n"
                 "                + ly * (1 - lx) * img[:, y1, x0] + ly * lx * img[:, y1, x1])\n"
                 "\n"
                 "    for k, (b, *box) in enumerate(rois.tolist()):\n"
@@ -430,8 +439,9 @@ MUTANTS = {
                 "                acc = features.new_zeros(C)\n"
                 "                for u in range(s):\n"
                 "                    for v in range(s):\n"
-                "                        acc = acc + sample(features[int(b)], y1 + (p + (u + 0.5) / s) * bh,\n"
-                "                                           x1 + (q + (v + 0.5) / s) * bw)\n"
+                "                        y = y1 + (p + (u + 0.5) / s) * bh\n"
+                "                        x = x1 + (q + (v + 0.5) / s) * bw\n"
+                "                        acc = acc + sample(features[int(b)], y, x)\n"
                 "                out[k, :, p, q] = acc / (s * s)\n"
                 "    return out\n"),
         },
@@ -449,7 +459,8 @@ MUTANTS = {
             "voc_sentinels": (
                 "def average_precision(pred_boxes, pred_scores, pred_image, gt_boxes, gt_image,\n"
                 "                      iou_threshold=0.5):\n"
-                "    order = sorted(range(len(pred_scores)), key=lambda i: -float(pred_scores[i]))\n"
+                "    scores = pred_scores.tolist()\n"
+                "    order = sorted(range(len(scores)), key=lambda i: -scores[i])\n"
                 "    used, tp = set(), []\n"
                 "    for i in order:\n"
                 "        same = [j for j in range(len(gt_boxes))\n"
