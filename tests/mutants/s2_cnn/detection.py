@@ -340,6 +340,8 @@ MUTANTS = {
                                    skip="pass"), "last box"),
             "size_per_cell": (fill(YOLO, YOLO_RIGHT, sw=" * S_w", sh=" * S_h"),
                               "fractions of the *image*"),
+            "border_not_clamped": fill(YOLO, YOLO_RIGHT).replace(".clamp(0, S_w - 1)", "")
+                                                         .replace(".clamp(0, S_h - 1)", ""),
         },
         "correct": {
             "loop_over_cells": (
