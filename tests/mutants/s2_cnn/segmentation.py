@@ -77,7 +77,8 @@ def unet(join="torch.cat([skip, up], dim=1)", fix="up = pad_to_match(up, skip)",
 UNET = {
     "wrong": {
         "skip_added": (unet(join="skip + up", concat=False), "instead of concatenated"),
-        "forbidden_fcn_head": (unet(extra='''        from torchvision.models.segmentation.fcn import FCNHead
+        "forbidden_fcn_head": (unet(extra='''
+        from torchvision.models.segmentation.fcn import FCNHead
         self.aux = FCNHead(base, num_classes)
 '''), "forbidden"),
         "cat_order_swapped": (unet(join="torch.cat([up, skip], dim=1)"), "the skip first"),
@@ -223,8 +224,7 @@ def dice_score(pred, target, num_classes):
         p, t = pred == c, target == c
         denom = int(p.sum() + t.sum())
         scores.append(1.0 if denom == 0 else 2.0 * float((p & t).sum()) / denom)
-    per_class = torch.tensor(scores)
-    return per_class, per_class.mean()
+    return torch.tensor(scores), sum(scores) / num_classes
 ''',
     },
 }
@@ -295,7 +295,8 @@ class MaskHead(nn.Module):
     def __init__(self, in_channels, num_classes, hidden=256):
         super().__init__()
         self.mask_head = nn.Sequential(*[
-            nn.Sequential(nn.Conv2d(in_channels if i == 0 else hidden, hidden, 3, padding=1), nn.ReLU())
+            nn.Sequential(nn.Conv2d(in_channels if i == 0 else hidden, hidden, 3, padding=1),
+                          nn.ReLU())
             for i in range(4)])
         self.mask_predictor = nn.Sequential(OrderedDict([
             ("conv5_mask", nn.ConvTranspose2d(hidden, hidden, 2, stride=2)),
@@ -350,7 +351,8 @@ class MaskHead(nn.Module):
         super().__init__()
         layers = []
         for i in range(4):
-            layers += [nn.Conv2d(in_channels if i == 0 else hidden, hidden, 3, padding=1), nn.ReLU()]
+            c_in = in_channels if i == 0 else hidden
+            layers += [nn.Conv2d(c_in, hidden, 3, padding=1), nn.ReLU()]
         self.mask_head = nn.Sequential(*layers)
         self.mask_predictor = nn.Sequential(OrderedDict([
             ("conv5_mask", nn.ConvTranspose2d(hidden, hidden, 2, stride=2)),
@@ -386,7 +388,8 @@ class MaskHead(nn.Module):
         super().__init__()
         channels = [in_channels] + [hidden] * 4
         self.mask_head = nn.ModuleList(
-            nn.Sequential(nn.Conv2d(a, b, kernel_size=3, stride=1, padding=1), nn.ReLU(inplace=True))
+            nn.Sequential(nn.Conv2d(a, b, kernel_size=3, stride=1, padding=1),
+                          nn.ReLU(inplace=True))
             for a, b in zip(channels[:-1], channels[1:]))
         self.mask_predictor = Predictor(hidden, num_classes)
 
