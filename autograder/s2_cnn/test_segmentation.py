@@ -28,8 +28,8 @@ SEGMENTATION_MODELS = [SEG + n + ".__init__" for n in (
     "lraspp.LRASPP", "lraspp.LRASPPHead")]
 METRICS = [f"sklearn.metrics.{n}" for n in ("jaccard_score", "f1_score", "fbeta_score",
                                             "precision_recall_fscore_support")]
-METRICS += [f"sklearn.metrics._classification.{n}" for n in ("jaccard_score", "f1_score",
-                                                              "fbeta_score")]
+METRICS += [f"sklearn.metrics._classification.{n}" for n in (
+    "jaccard_score", "f1_score", "fbeta_score", "precision_recall_fscore_support")]
 MASK_HEADS = ["torchvision.models.detection.mask_rcnn.MaskRCNNHeads.__init__",
               "torchvision.models.detection.mask_rcnn.MaskRCNNPredictor.__init__",
               "torchvision.models.detection.mask_rcnn.MaskRCNN.__init__",
