@@ -303,7 +303,7 @@ def unet_structure(found, expected):
 
 def unet_shape(got, expected, inputs):
     h, w = inputs[0].shape[-2:]
-    if got[:2] == expected[:2] and got[2] <= h and got[3] <= w:
+    if len(got) == 4 and got[:2] == expected[:2] and got[2] <= h and got[3] <= w:
         return (f"expected {expected}: the output must keep the input's {h}x{w}; crop nothing "
                 "(the skip keeps its size): pad the upsampled map to the skip's size with "
                 "pad_to_match")
@@ -572,7 +572,7 @@ def mask_shape(got, expected, inputs):
     if c is not None:
         return (f"expected {expected}: these are the masks of all classes; keep each RoI's own "
                 "class, logits[torch.arange(K), labels]")
-    if got[-1] * 2 == s:
+    if got and got[-1] * 2 == s:
         return (f"expected {expected}: conv5_mask, a ConvTranspose2d with stride 2, doubles the "
                 "RoI's resolution (14 -> 28)")
     return None
