@@ -173,7 +173,7 @@ def rolling_probe(ns, series, origins, horizon, catch=False):
     except ValueError as exc:
         return {"value_error": str(exc)[:80], "log": log}
     except Exception as exc:  # noqa: BLE001
-        if not catch:
+        if not catch or isinstance(exc, NotImplementedError):
             raise
         return {"other": type(exc).__name__[:40], "log": log}
     if not isinstance(out, torch.Tensor):
