@@ -150,6 +150,39 @@ def test_prepare_matches_oracle_float32(student):
         check_number(std, s, f"{call}: std", rtol=1e-5)
 
 
+def no_test_probe(ns, series, lookback, horizon):
+    """prepare with n_test = 0; any error reported by its type."""
+    try:
+        X, y, mean, std = ns["prepare"](series, lookback, horizon, 0)
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        return {"error": type(exc).__name__[:40]}
+    return {"X": X, "y": y, "mean": mean, "std": std}
+
+
+@exercise("prepare", points=1)
+def test_prepare_without_test_period(student):
+    """n_test = 0: is the whole series the training part (series[:-0] is empty)?"""
+    T, L, H = 50, 8, 5
+    series = trending(T, 7)
+    call = f"prepare(series ({T},), lookback={L}, horizon={H}, n_test=0)"
+    student.value("prepare")
+    r = student.probe(no_test_probe, series, L, H)
+    empty = ("the training part is empty? series[:-n_test] is series[:0] when n_test = 0; "
+             "use series[:len(series) - n_test]")
+    if "error" in r:
+        fail(f"{call} raised {r['error']}: {empty}")
+    X = plain_tensor(r["X"], f"{call}: X")
+    if X.ndim == 2 and X.shape[0] == 0:
+        fail(f"{call} returned no windows: {empty}")
+    Xr, yr, m, sd = ref_prepare(series, L, H, 0)
+    check_tensor(X, Xr, f"{call}: X")
+    check_tensor(r["y"], yr, f"{call}: y")
+    check_number(as_number(r["mean"], f"{call}: mean"), m, f"{call}: mean", rtol=1e-5)
+    check_number(as_number(r["std"], f"{call}: std"), sd, f"{call}: std", rtol=1e-5)
+
+
 # ---------------------------------------------------------------- rolling_evaluate
 
 def rolling_probe(ns, series, origins, horizon, catch=False):

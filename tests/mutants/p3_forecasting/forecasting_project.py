@@ -25,6 +25,13 @@ PREPARE_MUTANTS = {
         "drops_last_window": (prepare(fewer=" - 1"), "missing"),
         "targets_start_at_last_input": (prepare(back=" - 1"), "last input value"),
         "raw_targets": (prepare(target="train"), "raw values"),
+        "negative_slice_empty_without_test": ('''
+def prepare(series, lookback, horizon, n_test):
+    train = series[:-n_test]
+    mean, std = train.mean(), train.std(correction=0)
+    w = ((train - mean) / std).unfold(0, lookback + horizon, 1)
+    return w[:, :lookback], w[:, lookback:], mean.item(), std.item()
+''', "series[:-n_test]"),
         "always_float64": ('''
 def prepare(series, lookback, horizon, n_test):
     train = series[:len(series) - n_test].double()
