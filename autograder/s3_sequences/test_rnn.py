@@ -58,7 +58,7 @@ REVERSE = ("W_ih_reverse", "W_hh_reverse", "b_ih_reverse", "b_hh_reverse")
 # ---------------------------------------------------------------- calling the submission
 def alone(ns, name, args, kwargs, catch_shape_error=False):
     """Probe: ns[name](*args, **kwargs) with trusted rnn_cell / rnn_forward swapped in for the
-    other exercises; with catch_shape_error, a RuntimeError comes back as {"error": text}."""
+    other exercises; with catch_shape_error, a shape error comes back as {"error": text}."""
     import torch
 
     def rnn_cell(x, h, W_ih, W_hh, b_ih, b_hh):
@@ -85,7 +85,9 @@ def alone(ns, name, args, kwargs, catch_shape_error=False):
     try:
         return fn(*args, **kwargs)
     except RuntimeError as exc:
-        if catch_shape_error:
+        shapes = ("cannot be multiplied", "size mismatch", "must match the size")
+        if catch_shape_error and not isinstance(exc, NotImplementedError) \
+                and any(s in str(exc) for s in shapes):
             return {"error": str(exc)}
         raise
     finally:
@@ -315,8 +317,10 @@ def uni_mistakes(xs, h0, W) -> list:
     T = xs.shape[0]
     fresh = torch.stack(one_way(xs, h0[0], W, range(T), carry=False))
     backwards = torch.stack(one_way(xs, h0[0], W, range(T - 1, -1, -1)))
+    zeros = torch.stack(one_way(xs, torch.zeros_like(h0[0]), W, range(T)))
     return [("every step starts again from h0: the state must be carried, h_t = "
              "rnn_cell(x_t, h_{t-1})", fresh),
+            ("ignores h0 and starts from zeros; the first step uses the h0 passed in", zeros),
             ("reads the sequence from the last step to the first", backwards),
             ("reads the sequence backwards and leaves the outputs in that order",
              backwards.flip(0))]
@@ -387,6 +391,8 @@ def bi_mistakes(xs, h0, fwd, rev) -> list:
          torch.stack(one_way(xs, h0[1], fwd, down)).flip(0)),
         ("the backward direction starts from h0[0]; its initial state is h0[1]",
          torch.stack(one_way(xs, h0[0], rev, down)).flip(0)),
+        ("the backward direction ignores h0[1] and starts from zeros",
+         torch.stack(one_way(xs, torch.zeros_like(h0[1]), rev, down)).flip(0)),
         ("the backward direction does not carry its state from step to step",
          torch.stack(one_way(xs, h0[1], rev, down, carry=False)).flip(0)),
     ]
@@ -423,33 +429,27 @@ def test_rnn_forward_bidirectional_final_state(student):
     (out, h_n), what = call_forward(student, xs, h0, fwd, rev)
     want, want_h = rnn_oracle(xs, h0, fwd, rev)
     what = f"{what}: h_n"
-    if type(h_n) is torch.Tensor and tuple(h_n.shape) == (3, 8):
-        fail(f"{what} has shape (3, 8); nn.RNN returns (num_directions, B, H) = (2, 3, 4): "
-             "stack the two final states, do not concatenate them")
-    wrong_end = torch.stack([want_h[0], want[-1, :, 4:]])
-    down = range(6, -1, -1)
-
-    def final(states_f, states_b):
-        return torch.stack([states_f[-1], states_b[-1]])
-
-    forward = one_way(xs, h0[0], fwd, range(7))
-    mistakes = [
-        ("the backward direction's final state is taken at the wrong end: it is the state "
-         "after reading x_0 (outputs[0, :, H:]), not the one after reading only x_{T-1} "
-         "(outputs[T-1, :, H:])", wrong_end),
-        ("the two final states are in the wrong order: h_n[0] is the forward one",
-         want_h.flip(0)),
-        ("h_n[1] is the forward direction's state: h_n[1] is the backward direction's last "
-         "state", torch.stack([want_h[0], want_h[0]])),
-        ("the backward direction uses the forward weights; it has its own *_reverse weights",
-         final(forward, one_way(xs, h0[1], fwd, down))),
-        ("the backward direction starts from h0[0]; its initial state is h0[1]",
-         final(forward, one_way(xs, h0[0], rev, down))),
-        ("the states are not carried from step to step (each step starts again from h0)",
-         final(one_way(xs, h0[0], fwd, range(7), carry=False),
-               one_way(xs, h0[1], rev, down, carry=False))),
-    ]
-    check_named(h_n, want_h, what, mistakes)
+    if type(h_n) is torch.Tensor and tuple(h_n.shape) in ((3, 8), (6, 4)):
+        fail(f"{what} has shape {tuple(h_n.shape)}; nn.RNN returns (num_directions, B, H) = "
+             "(2, 3, 4): stack the two final states (torch.stack), do not concatenate them")
+    if type(h_n) is torch.Tensor and tuple(h_n.shape) == (2, 3, 4) \
+            and h_n.dtype.is_floating_point and not matches(h_n, want_h, RTOL_F64, ATOL_F64):
+        if matches(h_n, want_h.flip(0), RTOL_F64, ATOL_F64):
+            fail(f"{what}: the two final states are in the wrong order: h_n[0] is the forward "
+                 "direction's, h_n[1] the backward direction's")
+        check_named(h_n[0], want_h[0], f"{what}[0] (the forward direction's last state)",
+                    [(text, wrong[-1]) for text, wrong in uni_mistakes(xs, h0[:1], fwd)])
+        backward = [(text, wrong[0]) for text, wrong in bi_mistakes(xs, h0, fwd, rev)]
+        check_named(h_n[1], want_h[1], f"{what}[1] (the backward direction's last state)", [
+            ("taken at the wrong end: the backward direction ends after reading x_0 "
+             "(outputs[0, :, H:]); outputs[T-1, :, H:] is its state after reading only "
+             "x_{T-1}", want[-1, :, 4:]),
+            ("is the forward direction's last state", want_h[0]),
+            ("the backward direction reads x_0 first; it reads x_{T-1} first and ends after x_0",
+             one_way(xs, h0[1], rev, range(7))[-1]),
+            *[(text, wrong) for text, wrong in backward[2:]],
+        ])
+    check_named(h_n, want_h, what, [])
 
 
 @exercise("rnn_forward", points=1, forbid=RNN)
@@ -510,6 +510,8 @@ def bptt_mistakes(hs, h0, W_hh) -> list:
         ("lists the norms from the last step back to the first; entry t must be step t",
          right.flip(0)),
         ("returns squared norms (no square root)", right ** 2),
+        ("differentiates the mean of h_{T-1}; the loss is its sum, so dL/dh_{T-1} is all ones",
+         right / hs[-1].numel()),
         ("averages the norm over the batch rows; the norm is that of the whole (B, H) "
          "gradient", bptt_variant(hs, W_hh, lambda g, t: (g * (1 - hs[t] ** 2)) @ W_hh)
          .norm(dim=2).mean(dim=1)),

@@ -147,6 +147,9 @@ MUTANTS = {
             "halves_swapped": (forward_with(out="torch.cat([backward, torch.stack(forward)], -1)"),
                                "swapped"),
             "h_n_without_axis": (forward_with(h_n_uni="h"), "unsqueeze"),
+            "ignores_h0": (forward_with().replace("h, forward = h0[0], []",
+                                                  "h, forward = torch.zeros_like(h0[0]), []"),
+                           "ignores h0"),
             "batch_first": (forward_with(
                 out="torch.cat([torch.stack(forward, 1), backward.transpose(0, 1)], dim=-1)")
                 .replace("torch.stack(forward), ", "torch.stack(forward, 1), "), "batch first"),
@@ -211,6 +214,9 @@ MUTANTS = {
                                    "leaves out the tanh derivative"),
             "backward_order": (bptt_with(result="torch.stack(norms)"), "from the last step back"),
             "squared_norms": (bptt_with(result="torch.stack(norms[::-1]) ** 2"), "squared"),
+            "mean_loss": (bptt_with().replace(
+                "grad = torch.ones_like(outputs[-1])",
+                "grad = torch.ones_like(outputs[-1]) / outputs[-1].numel()"), "the mean"),
         },
         "correct": {
             "jacobian_matrices": BPTT + '''
