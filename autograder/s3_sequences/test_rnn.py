@@ -649,10 +649,14 @@ def close_number(got: float | None, want: float, dtype) -> bool:
 def run_clip(student, grads, max_norm, what):
     found = student.probe(clip_probe, [g.clone() for g in grads], max_norm)
     out = found["out"]
-    if not isinstance(out, tuple | list) or len(out) != 2 or not isinstance(out[0], list):
+    if not isinstance(out, tuple | list) or len(out) != 2:
         kind = quote(wire.type_name(out), 40)
         fail(f"{what} returned {kind}; expected a tuple (clipped, total_norm) with clipped a "
              "list of tensors")
+    if not isinstance(out[0], list):
+        kind = quote(wire.type_name(out[0]), 40)
+        fail(f"{what}: clipped (the first element returned) is {kind}; expected a list of "
+             "tensors, one per gradient")
     return found, out[0], out[1]
 
 
