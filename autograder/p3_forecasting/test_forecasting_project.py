@@ -498,13 +498,27 @@ def co2_monthly():
     return x
 
 
+def co2_like(T, seed):
+    """A series the student cannot look up: CO2's shape (level, slightly curved trend, a
+    two-harmonic 12-month cycle) with AR(1) noise drawn here."""
+    t = torch.arange(T, dtype=torch.float64)                                   # (T,)
+    shocks = 0.25 * torch.randn(T, generator=rng(seed), dtype=torch.float64)   # (T,)
+    noise = torch.zeros(T, dtype=torch.float64)                                # (T,)
+    for i in range(1, T):
+        noise[i] = 0.7 * noise[i - 1] + shocks[i]
+    phase = 2 * torch.pi * t / 12                                              # (T,)
+    return (315 + 0.11 * t + 1e-4 * t ** 2 + 3.0 * torch.sin(phase)
+            + 0.8 * torch.sin(2 * phase + 1.0) + noise)
+
+
 LOOKBACK, HORIZON, N_TEST, SEASON = 36, 12, 60, 12
 THRESHOLD, EPOCHS, BUDGET_S = 1.0, 20, 60
 
 
 @exercise("LSTMForecaster", points=2, timeout=BUDGET_S)
 def test_lstm_beats_seasonal_naive(student):
-    """Trained 20 epochs with the reference loop, MASE < 1 at the 9 CO2 origins in 60 s?"""
+    """Trained 20 epochs with the reference loop, MASE < 1 at the 9 CO2 origins in 60 s, and
+    better than seasonal-naive on a CO2-like series drawn here?"""
     series = co2_monthly()                                                     # (526,)
     T = len(series)
     origins = list(range(T - N_TEST, T - HORIZON + 1, 6))
@@ -525,6 +539,23 @@ def test_lstm_beats_seasonal_naive(student):
              f"LSTMForecaster reaches MASE {score:.2f} at the {len(origins)} CO2 origins "
              f"(seasonal-naive: {ref_mase(actual - naive, train, SEASON):.2f}); below "
              f"{THRESHOLD} is required. Does it forecast the change from the last value?")
+    if r["seconds"] > BUDGET_S:
+        fail(f"training and forecasting took {r['seconds']:.0f} s; the budget is {BUDGET_S} s")
+    # The CO2 record is public, so a forecaster could look the future up; it must also beat
+    # seasonal-naive on a CO2-like series drawn here, trained the same way.
+    other = co2_like(T, 7)                                                     # (526,)
+    r = student.probe(threshold_probe, other, LOOKBACK, HORIZON, N_TEST, origins, EPOCHS, 0)
+    if "forecasts" not in r:
+        fail(f"LSTMForecaster({HORIZON}) gives no forecasts of shape ({len(origins)}, "
+             f"{HORIZON}) on a second series")
+    actual = torch.stack([other[o:o + HORIZON] for o in origins])              # (9, 12)
+    train = other[: T - N_TEST]
+    score = ref_mase(actual - r["forecasts"], train, SEASON)
+    naive = ref_mase(actual - torch.stack([other[o - SEASON:o] for o in origins]), train, SEASON)
+    if score != score or score >= naive:
+        fail(f"on a second, CO2-like series (trend, 12-month season, noise; trained the same "
+             f"way) LSTMForecaster reaches MASE {score:.2f} against seasonal-naive's "
+             f"{naive:.2f}; it must beat seasonal-naive on a series it cannot look up too")
     if r["seconds"] > BUDGET_S:
         fail(f"training and forecasting took {r['seconds']:.0f} s; the budget is {BUDGET_S} s")
 

@@ -155,6 +155,29 @@ def lstm(lstm="nn.LSTM(1, hidden, batch_first=True)", out="horizon",
 
 LSTM_MUTANTS = {
     "wrong": {
+        # Looks the future up in the public CO2 record when evaluated; otherwise an LSTM that
+        # forecasts the level (which alone fails the threshold: see level_output).
+        "looks_up_co2_record": ("""
+class LSTMForecaster(nn.Module):
+    def __init__(self, horizon, hidden=32):
+        super().__init__()
+        self.lstm = nn.LSTM(1, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, horizon)
+        train = co2[: len(co2) - N_TEST]
+        self.mean, self.std = float(train.mean()), float(train.std(correction=0))
+
+    def forward(self, x):
+        out = self.head(self.lstm(x.unsqueeze(-1))[0][:, -1])
+        if self.training:
+            return out
+        rows, L, H = list(out), x.shape[1], out.shape[1]
+        for k, row in enumerate(x):
+            raw = row.double() * self.std + self.mean
+            for i in range(len(co2) - L - H + 1):
+                if torch.allclose(co2[i:i + L], raw, atol=1e-3):
+                    rows[k] = ((co2[i + L:i + L + H] - self.mean) / self.std).float()
+        return torch.stack(rows)
+""", "cannot look up"),
         "level_output": (lstm(ret="self.head(out[:, -1])"), "MASE"),
         "no_batch_first": (lstm(lstm="nn.LSTM(1, hidden)"), "batch_first"),
         "first_step_output": (lstm(ret="x[:, -1:] + self.head(out[:, 0])"), "last time step"),
