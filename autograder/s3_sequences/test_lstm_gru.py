@@ -21,6 +21,7 @@ from dlcore.grading import (
     RTOL,
     RTOL_F64,
     ForbiddenCall,
+    GradingFailure,
     check_tensor,
     exercise,
     fail,
@@ -72,8 +73,8 @@ def rollout(ns, name, cases):
         return a.shape == b.shape and bool(((a == b) | (a.isnan() & b.isnan())).all())
 
     def problem_with(out, shape):
-        outs = tuple(out) if lstm and isinstance(out, tuple | list) else (out,)
-        if lstm and (not isinstance(out, tuple | list) or len(out) != 2):
+        outs = tuple(out) if lstm and isinstance(out, tuple) else (out,)
+        if lstm and (not isinstance(out, tuple) or len(out) != 2):
             size = f" of length {len(out)}" if isinstance(out, tuple | list) else ""
             return f"returned a {type(out).__name__}{size}; expected {want}"
         if not all(type(o) is torch.Tensor for o in outs):
@@ -189,8 +190,7 @@ def lstm_mistakes():
     """(feedback, variant options) for the classic LSTM slips, most specific first."""
     rows = ("nn.LSTMCell stacks them as (i, f, g, o): rows 0:H input gate, H:2H forget gate, "
             "2H:3H candidate g, 3H:4H output gate")
-    out = [(f"you read the four row blocks of W_ih, W_hh and the biases as "
-            f"({', '.join(p)}); {rows}", {"order": "".join(p)})
+    out = [(f"you read the four row blocks as ({', '.join(p)}); {rows}", {"order": "".join(p)})
            for p in itertools.permutations("ifgo") if p != tuple("ifgo")]
     gate_act = "every gate (i, f, o) is a sigmoid, in (0, 1)"
     out += [
@@ -230,18 +230,17 @@ def gru_mistakes():
     """(feedback, variant options) for the classic GRU slips, most specific first."""
     rows = ("nn.GRUCell stacks them as (r, z, n): rows 0:H reset gate, H:2H update gate, "
             "2H:3H candidate n")
-    out = [(f"you read the three row blocks of W_ih, W_hh and the biases as "
-            f"({', '.join(p)}); {rows}", {"order": "".join(p)})
+    out = [(f"you read the three row blocks as ({', '.join(p)}); {rows}", {"order": "".join(p)})
            for p in itertools.permutations("rzn") if p != tuple("rzn")]
     pytorch_n = "n = tanh(W_in x + b_in + r * (W_hn h + b_hn))"
     out += [
         ("you apply the reset gate before the matrix product, W_hn (r * h) + b_hn: that is the "
          f"GRU of the original paper (Cho et al., 2014), not PyTorch's, where {pytorch_n}",
          {"reset": "paper"}),
-        (f"the reset gate r is never used ({pytorch_n})", {"reset": "none"}),
-        (f"b_hn is outside the reset product: r multiplies b_hn too ({pytorch_n})",
+        (f"the reset gate r is never used: {pytorch_n}", {"reset": "none"}),
+        (f"b_hn is outside the reset product: r multiplies b_hn too, {pytorch_n}",
          {"reset": "bias_outside"}),
-        (f"r multiplies the input part too; it resets only the recurrent part ({pytorch_n})",
+        (f"r multiplies the input part too: it resets only the recurrent part, {pytorch_n}",
          {"reset": "all"}),
         ("z and 1 - z are swapped: z weighs the old state, h_new = (1 - z) * n + z * h",
          {"update": "swapped"}),
@@ -314,21 +313,27 @@ def check_rollout(student, name, case, what, hint=""):
     if len(named) == 1:
         fail(f"{what}: {named[0]}")
     if named:  # this input cannot tell them apart; another case will
-        fail(f"{what}: your result is what each of {len(named)} mistakes gives on this input: "
-             + " OR ".join(named[:3]))
+        fail(f"{what}: your result fits several mistakes here: "
+             + " OR ".join(n.split(": ")[0] for n in named[:3]))
     if dtype == F64 and close(got, want):
         fail(f"{what}: {name} agrees with nn.{SPEC[name]['cls']} only to float32 precision: "
              "compute in x's dtype (float64 here)")
-    t, out = first_departure(name, got, want, rtol, atol)
+    departure = first_departure(name, got, want, rtol, atol)
+    if departure is None:  # equal values, but not floating-point tensors
+        fail(f"{what}: {name} returned {got[0].dtype} tensors; expected {dtype}")
+    t, out = departure
     steps = want[0].shape[0]
     where = f"{out} at step {t + 1} of {steps}" if steps > 1 else out
     if t > 0:
-        where += f" (steps 1 to {t} agree: is some state kept outside the arguments?)"
+        agree = "step 1 agrees" if t == 1 else f"steps 1 to {t} agree"
+        where += f" ({agree}: is some state kept outside the arguments?)"
     elif name == "lstm_cell" and out == "h_new" and close(got[1][:1], want[1][:1], rtol, atol):
         hint = "c_new is right but h_new is not: h_new = o * tanh(c_new)"
     k = SPEC[name]["outs"].index(out)
-    check_tensor(got[k][t], want[k][t].to(dtype), f"{what}: {where}{'; ' + hint if hint else ''}",
-                 rtol, atol)
+    try:
+        check_tensor(got[k][t], want[k][t].to(dtype), f"{what}: {where}", rtol, atol)
+    except GradingFailure as exc:
+        fail(f"{exc}{': ' + hint if hint else ''}")
 
 
 # ---------------------------------------------------------------- cases
@@ -369,10 +374,8 @@ def sizes(case):
 
 def one_gate_hint(name, gate):
     k = SPEC[name]["gates"].index(gate)
-    rows = f"{k}H:{k + 1}H" if k > 1 else ("0:H" if k == 0 else "H:2H")
-    return (f"with every weight row zero except the {GATE_NAMES[gate]}'s (rows {rows} of W_ih "
-            f"and W_hh), only {gate} depends on x and h: check how you compute {gate} from "
-            f"rows {rows}")
+    rows = ("0:H", "H:2H", "2H:3H", "3H:4H")[k]
+    return f"only {gate} depends on x and h here: take it from rows {rows} of W_ih and W_hh"
 
 
 def check_one_gate(student, name, seed):

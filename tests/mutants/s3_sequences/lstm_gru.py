@@ -64,8 +64,14 @@ MUTANTS = {
                                  "the forget gate multiplies h"),
             "returns_old_c": (lstm_with(ret="h_new, c"), "you return the input c as c_new"),
             "returns_c_then_h": (lstm_with(ret="c_new, h_new"), "you return (c_new, h_new)"),
+            "returns_a_list": (lstm_with(ret="[h_new, c_new]"),
+                               "returned a list of length 2; expected a tuple (h_new, c_new)"),
             "no_b_ih": (lstm_with(gates="x @ W_ih.T + h @ W_hh.T + b_hh"), "b_ih is missing"),
             "no_b_hh": (lstm_with(gates="x @ W_ih.T + b_ih + h @ W_hh.T"), "b_hh is missing"),
+            "g_and_o_rows_of_W_hh_swapped": (lstm_with(
+                gates="x @ W_ih.T + b_ih + h @ W_hh.view(4, -1, h.shape[1])[[0, 1, 3, 2]]"
+                      ".reshape(W_hh.shape).T + b_hh"),
+                "only g depends on x and h here: take it from rows 2H:3H"),
             "interleaved_gates": (lstm_with(split="i, f, g, o = gates.view(gates.shape[0], -1, "
                                                   "4).unbind(-1)"), "interleaved"),
             "cell_state_in_place": (lstm_with(c_new="c.mul_(f).add_(i * g)"),
