@@ -122,6 +122,12 @@ MUTANTS = {
                 "            p.copy_(w)\n"
                 "        _, (h1, c1) = rnn(x[None], (h[None], c[None]))\n"
                 "    return h1[0], c1[0]\n", FORBIDDEN),
+            "forbidden_torch_lstm": (
+                "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
+                "    params = (W_ih, W_hh, b_ih, b_hh)\n"
+                "    _, h1, c1 = torch.lstm(x[None], (h[None], c[None]), params, True, 1, 0.0,\n"
+                "                           False, False, False)\n"
+                "    return h1[0], c1[0]\n", "torch.lstm"),
         },
         "correct": {
             "linear_per_gate": """
@@ -195,6 +201,11 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
                 "        for p, w in zip(rnn.parameters(), (W_ih, W_hh, b_ih, b_hh)):\n"
                 "            p.copy_(w)\n"
                 "        return rnn(x[:, None], h[None])[1][0]\n", FORBIDDEN),
+            "forbidden_torch_gru": (
+                "def gru_cell(x, h, W_ih, W_hh, b_ih, b_hh):\n"
+                "    _, h1 = torch.gru(x[None], h[None], (W_ih, W_hh, b_ih, b_hh), True, 1, 0.0,\n"
+                "                      False, False, False)\n"
+                "    return h1[0]\n", "torch.gru"),
         },
         "correct": {
             "slices_per_gate": """
