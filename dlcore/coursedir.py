@@ -88,24 +88,26 @@ def ensure_exchange(root: Path) -> Path:
     return exchange
 
 
-def register(root: Path, assignment: str) -> None:
-    """Record ``assignment`` in the gradebook as generate_assignment does; check release/."""
+def register(root: Path, assignments: list[str], pattern: str) -> None:
+    """Record ``assignments`` in the gradebook as generate_assignment does, with one nbgrader
+    run on ``pattern`` (an assignment, or ``*`` for all); check that release/ is current."""
     scratch = root / REGISTERED
     env = dict(os.environ, PATH=venv_path())
     proc = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
+        [sys.executable, "-m", "nbgrader", "generate_assignment", pattern, "--force",
          "--log-level=WARN", f"--CourseDirectory.release_directory={scratch}"],
         cwd=root, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-1:] or ["no output"]
-        raise UsageError(f"nbgrader could not register {assignment}: {tail[0]}")
-    fresh, committed = scratch / assignment, root / "release" / assignment
-    names = sorted(p.name for p in fresh.glob("*.ipynb"))
-    stale = [n for n in names if not (committed / n).exists()
-             or not filecmp.cmp(fresh / n, committed / n, shallow=False)]
-    if stale:
-        raise UsageError(f"release/{assignment} is out of date ({', '.join(stale)}); "
-                         "run 'dlcore build' first")
+        raise UsageError(f"nbgrader could not register {', '.join(assignments)}: {tail[0]}")
+    for assignment in assignments:
+        fresh, committed = scratch / assignment, root / "release" / assignment
+        names = sorted(p.name for p in fresh.glob("*.ipynb"))
+        stale = [n for n in names if not (committed / n).exists()
+                 or not filecmp.cmp(fresh / n, committed / n, shallow=False)]
+        if stale:
+            raise UsageError(f"release/{assignment} is out of date ({', '.join(stale)}); "
+                             "run 'dlcore build' first")
 
 
 def setup(only: list[str] | None = None) -> int:
@@ -116,8 +118,12 @@ def setup(only: list[str] | None = None) -> int:
         raise UsageError(f"no such assignment: {', '.join(unknown)} (have {', '.join(known)})")
     print(f"exchange: {ensure_exchange(root)}")
     print(f"gradebook: {gradebook_path(root)} {ensure_gradebook(root)}")
+    if only:
+        for assignment in only:
+            register(root, [assignment], assignment)
+    else:  # one nbgrader run for the whole course
+        register(root, known, "*")
     for assignment in only or known:
-        register(root, assignment)
         print(f"registered {assignment} (release/{assignment} is current)")
     shutil.rmtree(root / REGISTERED, ignore_errors=True)
     print("next: .venv/bin/nbgrader release_assignment ASSIGNMENT, or the Formgrader "

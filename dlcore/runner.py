@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import sys
@@ -165,12 +166,18 @@ class _Collector:
 
 
 def collect(entry: course.Entry) -> list[dict]:
-    """The exercise marks (id, points, forbid, timeout) of a grader's test cases."""
+    """The exercise marks (id, points, forbid, timeout) of a grader's test cases (collected
+    once per version of the grader file in this process)."""
+    return [dict(m) for m in _collect(entry, entry.grader.stat().st_mtime_ns)]
+
+
+@functools.lru_cache(maxsize=256)
+def _collect(entry: course.Entry, version: int) -> list[dict]:
     collector = _Collector()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        pytest.main([str(entry.grader), "--collect-only", "-q", "-p", "no:cacheprovider",
-                     *TRUSTED_ONLY, "--import-mode=importlib",
-                     f"--rootdir={entry.grader.parent}"], plugins=[collector])
+        pytest.main([str(entry.grader), "--collect-only", "-q", *TRUSTED_ONLY, *NO_PLUGINS,
+                     "--import-mode=importlib", f"--rootdir={entry.grader.parent}"],
+                    plugins=[collector])
     return collector.marks
 
 

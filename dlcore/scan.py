@@ -16,7 +16,7 @@ MODULES = {"gc": "gc", "inspect": "inspect", "ctypes": "ctypes", "importlib": "i
            "torch.ops": "torch.ops", "torch._ops": "torch._ops", "torch.utils._python_dispatch":
            "torch.utils._python_dispatch", "torch.overrides": "torch.overrides",
            "torch._dynamo": "torch._dynamo", "torch.library": "torch.library",
-           "sys": None, "torch": None}
+           "torch._VF": "torch._VF", "sys": None, "torch": None}
 PUBLIC_DLCORE = ("dlcore.devices", "dlcore.data")  # what the notebooks themselves offer
 ATTRIBUTES = {"__wrapped__", "__globals__", "__closure__", "__code__", "__subclasses__",
               "__builtins__", "__loader__", "__spec__", "_getframe", "f_back", "f_globals",

@@ -93,3 +93,26 @@ def test_nbgrader_preprocessor_refuses_without_isolation(monkeypatch) -> None:
     with pytest.raises(isolation.IsolationUnavailable, match="other students' grades"):
         DlcoreAutograde().preprocess(None, {})
     assert isolation.decide("grade", allow_unisolated=True) is False
+
+
+@pytest.mark.parametrize("source", [
+    "from torch import _VF\ndef f(x, h, c, *w):\n    return _VF.lstm_cell(x, (h, c), *w)",
+    "import torch._VF as vf",
+    "from torch import _C as c",
+    "import torch.ops.aten as a",
+    "from dlcore.untrusted import opwatch",
+])
+def test_scan_flags_internals_however_imported(source: str) -> None:
+    """Does the static scan flag torch and dlcore internals in every import spelling?"""
+    from dlcore import scan
+
+    assert scan.uses(source), source
+
+
+def test_scan_leaves_public_code_alone() -> None:
+    """Are ordinary answers (torch, nn, F, the public dlcore helpers) left alone?"""
+    from dlcore import scan
+
+    clean = ("import torch\nimport torch.nn.functional as F\nfrom torch import nn\n"
+             "from dlcore.devices import get_device\ndef f(x):\n    return F.relu(x) + 1")
+    assert scan.uses(clean) == []

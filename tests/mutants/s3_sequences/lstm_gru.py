@@ -92,11 +92,10 @@ MUTANTS = {
                 "from torch import _VF as vf_module\n\n\n"
                 "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
                 "    return tuple(vf_module.lstm_cell(x, (h, c), W_ih, W_hh, b_ih, b_hh))\n",
-                "torch._VF.lstm_cell"),
+                "uses torch._VF"),  # the static scan
             "forbidden_vf_raw_builtin": (
-                "from torch import _VF as vf_module\n\n\n"
                 "def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):\n"
-                "    raw = vf_module.vf\n"
+                "    raw = getattr(torch, '_' + 'VF').vf  # a name the static scan cannot see\n"
                 "    return tuple(raw.lstm_cell(x, (h, c), W_ih, W_hh, b_ih, b_hh))\n",
                 "aten.unsafe_split (the CPU kernel of the built-in cell"),
             "forbidden_nn_lstmcell": (
@@ -183,9 +182,9 @@ def lstm_cell(x, h, c, W_ih, W_hh, b_ih, b_hh):
                 "def gru_cell(x, h, W_ih, W_hh, b_ih, b_hh):\n"
                 "    return torch._VF.gru_cell(x, h, W_ih, W_hh, b_ih, b_hh)\n", FORBIDDEN),
             "forbidden_vf_raw_builtin": (
-                "from torch import _VF as vf_module\n\n\n"
                 "def gru_cell(x, h, W_ih, W_hh, b_ih, b_hh):\n"
-                "    return vf_module.vf.gru_cell(x, h, W_ih, W_hh, b_ih, b_hh)\n",
+                "    raw = getattr(torch, '_' + 'VF').vf  # a name the static scan cannot see\n"
+                "    return raw.gru_cell(x, h, W_ih, W_hh, b_ih, b_hh)\n",
                 "aten.unsafe_split (the CPU kernel of the built-in cell: torch.gru_cell"),
             "forbidden_nn_grucell": (
                 "def gru_cell(x, h, W_ih, W_hh, b_ih, b_hh):\n"
