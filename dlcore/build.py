@@ -1,9 +1,10 @@
 """``dlcore build``: release/ and solutions/ from source/ with real nbgrader.
 
 ``nbgrader generate_assignment`` writes release/; ``nbgrader generate_solution`` executes the
-solutions on CPU with ``DLCORE_FAST=1``.  Executed notebooks are normalised (no timing metadata,
-no stderr streams such as progress bars) and an assignment whose sources have not changed since
-the last build is skipped, so rebuilding an unchanged source changes no byte.
+solutions on CPU with ``DLCORE_FAST=1`` (or as a full run, for assignments that ask for one).
+Executed notebooks are normalised (no timing metadata, no stderr streams such as progress bars)
+and an assignment whose sources have not changed since the last build is skipped, so
+rebuilding an unchanged source changes no byte.
 """
 
 from __future__ import annotations
@@ -33,13 +34,27 @@ def source_digest(assignment: str) -> str:
     return h.hexdigest()
 
 
-def nbgrader(*args: str, db: Path) -> None:
+def full_run(assignment: str) -> bool:
+    """Whether the assignment's solutions are executed as a full run, without DLCORE_FAST:
+    asked by ``"dlcore": {"full_run": true}`` in a source notebook's metadata, where the
+    executed solution must show full-run figures (training results, timings) and the full run
+    takes minutes of CPU, not hours."""
+    for path in (course.root() / "source" / assignment).glob("*.ipynb"):
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        if meta.get("dlcore", {}).get("full_run"):
+            return True
+    return False
+
+
+def nbgrader(*args: str, db: Path, fast: bool = True) -> None:
     """Run nbgrader from the course root with a throw-away gradebook, so a build never touches
     (or is blocked by submissions in) the instructor's ``.course/gradebook.db``."""
     env = dict(os.environ, DLCORE_FAST="1", DLCORE_DEVICE="cpu", CUDA_VISIBLE_DEVICES="",
                MPLBACKEND="module://matplotlib_inline.backend_inline", PYTHONHASHSEED="0",
                TQDM_DISABLE="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                MKL_NUM_THREADS="1", PATH=venv_path())
+    if not fast:
+        del env["DLCORE_FAST"]
     cmd = [sys.executable, "-m", "nbgrader", *args, "--force", "--log-level=WARN",
            f"--CourseDirectory.db_url=sqlite:///{db}"]
     proc = subprocess.run(cmd, cwd=course.root(), env=env, capture_output=True, text=True,
@@ -111,7 +126,7 @@ def build_assignment(assignment: str, force: bool) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "build.db"
         nbgrader("generate_assignment", assignment, db=db)
-        nbgrader("generate_solution", assignment, db=db)
+        nbgrader("generate_solution", assignment, db=db, fast=not full_run(assignment))
     for nb in sorted((course.root() / "solutions" / assignment).glob("*.ipynb")):
         normalise(nb)
     stamp.write_text(json.dumps({"source": digest}, indent=1) + "\n")
