@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -213,3 +214,23 @@ def check_type(got: Any, kind: type | tuple[type, ...], what: str) -> None:
 def rng(seed: int) -> torch.Generator:
     """A grader-owned generator: test inputs never depend on the student's RNG use."""
     return torch.Generator().manual_seed(seed)
+
+
+def random_state(module: torch.nn.Module, seed: int) -> dict[str, torch.Tensor]:
+    """A float64 state_dict for ``module`` that exposes wiring mistakes better than its own
+    initialisation: weights ~ N(0, 1/fan_in), BN scales and running variances in [0.5, 1.5],
+    biases and running means ~ N(0, 0.2^2); integer buffers kept."""
+    g = rng(seed)
+    state = {}
+    for key, value in module.state_dict().items():
+        leaf = key.rsplit(".", 1)[-1]
+        if not value.is_floating_point():
+            state[key] = value.clone()
+        elif leaf == "running_var" or (leaf == "weight" and value.dim() == 1):
+            state[key] = 0.5 + torch.rand(value.shape, generator=g, dtype=torch.float64)
+        elif leaf in ("bias", "running_mean"):
+            state[key] = 0.2 * torch.randn(value.shape, generator=g, dtype=torch.float64)
+        else:
+            state[key] = (torch.randn(value.shape, generator=g, dtype=torch.float64)
+                          / math.sqrt(value[0].numel()))
+    return state

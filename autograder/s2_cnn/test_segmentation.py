@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
 
-from dlcore.grading import ATOL, RTOL, check_tensor, exercise, fail, rng
+from dlcore.grading import ATOL, RTOL, check_tensor, exercise, fail, random_state, rng
 from dlcore.questions import check_answer
 from dlcore.untrusted import wire
 
@@ -162,24 +162,6 @@ def build_and_run(ns, name, args, state, cases, trusted_pad):
             ns["pad_to_match"] = saved
         elif trusted_pad:
             del ns["pad_to_match"]
-
-
-def random_state(module, seed):
-    """A float64 state_dict for module: weights ~ N(0, 1/fan_in), BN scales and running
-    variances in [0.5, 1.5], biases and running means ~ N(0, 0.2^2)."""
-    g = rng(seed)
-    state = {}
-    for key, value in module.state_dict().items():
-        leaf = key.rsplit(".", 1)[-1]
-        if not value.is_floating_point():
-            state[key] = value.clone()
-        elif leaf == "running_var" or (leaf == "weight" and value.dim() == 1):
-            state[key] = 0.5 + torch.rand(value.shape, generator=g, dtype=torch.float64)
-        elif leaf in ("bias", "running_mean"):
-            state[key] = 0.2 * draw(g, *value.shape)
-        else:
-            state[key] = draw(g, *value.shape) / math.sqrt(value[0].numel())
-    return state
 
 
 def n_params(shapes):
