@@ -234,3 +234,28 @@ def random_state(module: torch.nn.Module, seed: int) -> dict[str, torch.Tensor]:
             state[key] = (torch.randn(value.shape, generator=g, dtype=torch.float64)
                           / math.sqrt(value[0].numel()))
     return state
+
+
+BUFFERS = ("running_mean", "running_var", "num_batches_tracked")  # batch norm's, not parameters
+
+
+def n_params(shapes: dict[str, tuple[int, ...]]) -> int:
+    """The parameters in a state_dict given as {key: shape} (batch-norm buffers left out)."""
+    return sum(math.prod(s) for k, s in shapes.items() if not k.endswith(BUFFERS))
+
+
+def state_dict_diff(found: dict[str, tuple[int, ...]], expected: dict[str, tuple[int, ...]],
+                    reference: str = "the expected module") -> str:
+    """Feedback on a student's module whose state_dict (as {key: shape}) differs from the
+    reference's: missing, unexpected and misshapen keys, and both parameter counts."""
+    missing = [k for k in expected if k not in found]
+    extra = [k for k in found if k not in expected]
+    wrong = [k for k in expected if k in found and found[k] != expected[k]]
+    parts = []
+    if missing:
+        parts.append("lacks " + ", ".join(missing[:4]) + (", ..." if len(missing) > 4 else ""))
+    if extra:
+        parts.append("has unexpected " + ", ".join(extra[:4]) + (", ..." if len(extra) > 4 else ""))
+    parts += [f"has {k} of shape {found[k]} where {reference} has {expected[k]}" for k in wrong[:2]]
+    return (f"its state_dict {'; '.join(parts)} ({n_params(found):,} parameters; {reference} "
+            f"has {n_params(expected):,})")

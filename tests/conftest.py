@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+import socket
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,3 +64,20 @@ def completed(assignment: str, name: str, unfinished: set[str] = frozenset()) ->
         if gid in answers and gid.removesuffix("_answer") not in unfinished:
             cell["source"] = answers[gid]
     return out
+
+
+@pytest.fixture
+def network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every connection attempt is recorded and fails; the test inspects the list."""
+    attempts: list[str] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        attempts.append(repr(args[:1]))
+        raise OSError("network blocked by the test")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.delenv("DLCORE_OFFLINE", raising=False)
+    monkeypatch.delenv("DLCORE_DATA", raising=False)
+    return attempts

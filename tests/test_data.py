@@ -3,7 +3,6 @@ stand-in, DLCORE_OFFLINE without network, and the one-sentence failure."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import joblib
@@ -15,23 +14,6 @@ from dlcore import data
 
 RAW = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-
-
-@pytest.fixture
-def network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every connection attempt is recorded and fails; the test inspects the list."""
-    attempts: list[str] = []
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        attempts.append(repr(args[:1]))
-        raise OSError("network blocked by the test")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.delenv("DLCORE_OFFLINE", raising=False)
-    monkeypatch.delenv("DLCORE_DATA", raising=False)
-    return attempts
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:

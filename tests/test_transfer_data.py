@@ -4,30 +4,11 @@ on digits 0-4), DLCORE_OFFLINE without network, and the one-sentence failure."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 import torch
 from test_data import make_fashion
 
 from dlcore import data, tinyresnet
-
-
-@pytest.fixture
-def network(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every connection attempt is recorded and fails (as in test_data)."""
-    attempts: list[str] = []
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        attempts.append(repr(args[:1]))
-        raise OSError("network blocked by the test")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.delenv("DLCORE_OFFLINE", raising=False)
-    monkeypatch.delenv("DLCORE_DATA", raising=False)
-    return attempts
 
 
 @pytest.fixture

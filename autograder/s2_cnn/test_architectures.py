@@ -32,11 +32,11 @@ from dlcore.grading import (
     fail,
     random_state,
     rng,
+    state_dict_diff,
 )
 from dlcore.questions import check_answer
 from dlcore.untrusted import wire
 
-BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
 RESNET = ["torchvision.models.resnet.BasicBlock.__init__",
           "torchvision.models.resnet.Bottleneck.__init__",
           "torchvision.models.resnet.ResNet.__init__"]
@@ -152,24 +152,6 @@ def oracle_run(module, state, x, mode):
     out = m(xi.clone())
     out.pow(2).sum().backward()
     return m, out.detach(), xi.grad
-
-
-def n_params(shapes):
-    return sum(math.prod(s) for k, s in shapes.items() if not k.endswith(BUFFERS))
-
-
-def state_dict_diff(found, expected, reference):
-    missing = [k for k in expected if k not in found]
-    extra = [k for k in found if k not in expected]
-    wrong = [k for k in expected if k in found and found[k] != expected[k]]
-    parts = []
-    if missing:
-        parts.append("lacks " + ", ".join(missing[:4]) + (", ..." if len(missing) > 4 else ""))
-    if extra:
-        parts.append("has unexpected " + ", ".join(extra[:4]) + (", ..." if len(extra) > 4 else ""))
-    parts += [f"has {k} of shape {found[k]} where {reference} has {expected[k]}" for k in wrong[:2]]
-    return (f"its state_dict {'; '.join(parts)} ({n_params(found):,} parameters; {reference} "
-            f"has {n_params(expected):,})")
 
 
 def check_module(student, name, args, oracle, x, what, *, seed, modes=("eval", "train"),

@@ -17,11 +17,19 @@ import torch
 import torch.nn.functional as F
 from torchvision.models.detection.mask_rcnn import MaskRCNNHeads, MaskRCNNPredictor
 
-from dlcore.grading import ATOL, RTOL, check_tensor, exercise, fail, random_state, rng
+from dlcore.grading import (
+    ATOL,
+    RTOL,
+    check_tensor,
+    exercise,
+    fail,
+    random_state,
+    rng,
+    state_dict_diff,
+)
 from dlcore.questions import check_answer
 from dlcore.untrusted import wire
 
-BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
 SEG = "torchvision.models.segmentation."
 SEGMENTATION_MODELS = [SEG + n + ".__init__" for n in (
     "fcn.FCN", "fcn.FCNHead", "deeplabv3.DeepLabV3", "deeplabv3.DeepLabHead", "deeplabv3.ASPP",
@@ -162,24 +170,6 @@ def build_and_run(ns, name, args, state, cases, trusted_pad):
             ns["pad_to_match"] = saved
         elif trusted_pad:
             del ns["pad_to_match"]
-
-
-def n_params(shapes):
-    return sum(math.prod(s) for k, s in shapes.items() if not k.endswith(BUFFERS))
-
-
-def state_dict_diff(found, expected):
-    missing = [k for k in expected if k not in found]
-    extra = [k for k in found if k not in expected]
-    wrong = [k for k in expected if k in found and found[k] != expected[k]]
-    parts = []
-    if missing:
-        parts.append("lacks " + ", ".join(missing[:4]) + (", ..." if len(missing) > 4 else ""))
-    if extra:
-        parts.append("has unexpected " + ", ".join(extra[:4]) + (", ..." if len(extra) > 4 else ""))
-    parts += [f"has {k} of shape {found[k]}; expected {expected[k]}" for k in wrong[:2]]
-    return (f"its state_dict {'; '.join(parts)} ({n_params(found):,} parameters; expected "
-            f"{n_params(expected):,})")
 
 
 def check_module(student, name, args, oracle, cases, what, *, seed, hints, forbidden,
