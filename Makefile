@@ -30,7 +30,7 @@ build: install
 
 bench: install
 	$(PY) benchmarks/check_vs_nbgrader.py
-	$(PY) benchmarks/class_throughput.py
+	$(PY) benchmarks/class_throughput.py --students 12
 
 clean:
 	rm -rf .course demo_out

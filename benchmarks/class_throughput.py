@@ -1,17 +1,27 @@
-"""A class of N submissions of one notebook: `dlcore grade` with 1 and 2 workers against
-`nbgrader autograde` of the same submissions.  Prints throughput ratios.
+"""What grading a class costs: N students' submissions of every notebook (or of some) graded by
+`dlcore grade`, and optionally the same submissions by `nbgrader autograde`.
 
-    .venv/bin/python benchmarks/class_throughput.py [--notebook neurons] [--students 20]
-                                                    [--skip-nbgrader]
+    .venv/bin/python benchmarks/class_throughput.py --students 20            # every notebook
+    .venv/bin/python benchmarks/class_throughput.py --notebook neurons --students 20 --nbgrader
 
-Also prints core-seconds per graded notebook (CPU time of this process and all its children,
-sandboxes included, over the number of notebooks).
+Submissions cycle through perfect / partial / untouched.  Each notebook's class is graded as
+its own batch so its cost can be told apart; a core-second is the CPU time of this process
+and all its children (pool processes, sandboxes).  Per notebook it prints
+
+  - total:     the batch's core-seconds over N (what a batch of N costs per notebook);
+  - amortised: (cost of N - cost of W) / (N - W) with W workers, the cost of one more
+               submission once the pool is up (both batches start the same W grading
+               processes): what a 300-student class pays per notebook.
+
+and, overall, the amortised mean and the wall time a class of 300 would take on this
+machine's cores at that rate.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import tempfile
 import time
@@ -33,47 +43,10 @@ def make_class(dest: Path, entry: course.Entry, n: int) -> list[str]:
             json.loads(json.dumps(sol)), rel)
         student = f"s{i:03d}"
         path = dest / student / entry.assignment / f"{entry.name}.ipynb"
-        path.parent.mkdir(parents=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(nb))
         students.append(student)
     return students
-
-
-def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--notebook", default="neurons")
-    p.add_argument("--students", type=int, default=20)
-    p.add_argument("--skip-nbgrader", action="store_true")
-    p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    args = p.parse_args()
-    entry = next(e for e in course.entries() if e.name == args.notebook)
-    with tempfile.TemporaryDirectory() as tmp:
-        course_dir = nbgrader_run.copy_course(Path(tmp) / "course")
-        for other in (course_dir / "source" / entry.assignment).glob("*.ipynb"):
-            if other.stem != entry.name:
-                other.unlink()
-        submitted = course_dir / ".course" / "submitted"
-        students = make_class(submitted, entry, args.students)
-        timings = {}
-        cores = {}
-        for workers in args.workers:
-            cpu0, start = cpu_seconds(), time.perf_counter()
-            classgrade.run(classgrade.discover([str(submitted)]), workers, "cpu", False)
-            name = f"dlcore grade, {workers} worker(s)"
-            timings[name] = time.perf_counter() - start
-            cores[name] = cpu_seconds() - cpu0
-        if not args.skip_nbgrader:
-            nbgrader_run.prepare_gradebook(course_dir, entry.assignment, students)
-            cpu0 = cpu_seconds()
-            seconds, _ = nbgrader_run.autograde(course_dir, entry.assignment)
-            timings["nbgrader autograde"] = seconds
-            cores["nbgrader autograde"] = cpu_seconds() - cpu0
-    base = timings.get("nbgrader autograde")
-    print(f"{args.students} submissions of {entry.key}")
-    for name, s in timings.items():
-        ratio = f"  {base / s:5.1f}x nbgrader autograde's throughput" if base else ""
-        print(f"  {name:<28} {s:7.1f} s  {args.students / s:6.2f} nb/s  "
-              f"{cores[name] / args.students:5.2f} core-s/nb{ratio}")
 
 
 def cpu_seconds() -> float:
@@ -81,6 +54,62 @@ def cpu_seconds() -> float:
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
         resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def grade_cost(folder: Path, workers: int) -> tuple[float, float, list[dict]]:
+    """(wall s, core-s, reports) of one `dlcore grade` batch over a folder."""
+    cpu0, start = cpu_seconds(), time.perf_counter()
+    reports = classgrade.run(classgrade.discover([str(folder)]), workers, "cpu", False)
+    return time.perf_counter() - start, cpu_seconds() - cpu0, reports
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--notebook", nargs="*", help="notebook names (default: every notebook)")
+    p.add_argument("--students", type=int, default=20)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--nbgrader", action="store_true",
+                   help="also time nbgrader autograde on the same class (one notebook only)")
+    args = p.parse_args()
+    entries = [e for e in course.entries() if not args.notebook or e.name in args.notebook]
+    print(f"{args.students} students x {len(entries)} notebooks, {args.workers} workers, "
+          f"{os.cpu_count()} cores")
+    print(f"{'notebook':<36} {'wall s':>7} {'total':>7} {'amortised':>10}  core-s per nb")
+    amortised, scores = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for entry in entries:
+            few, many = Path(tmp) / entry.name / "few", Path(tmp) / entry.name / "many"
+            make_class(few, entry, args.workers)
+            make_class(many, entry, args.students)
+            _, base, _ = grade_cost(few, args.workers)
+            wall, cost, reports = grade_cost(many, args.workers)
+            per = (cost - base) / max(1, args.students - args.workers)
+            amortised.append(per)
+            scores[entry.key] = [r["score"] for r in reports]
+            print(f"{entry.key:<36} {wall:7.1f} {cost / args.students:7.2f} {per:10.2f}",
+                  flush=True)
+        if args.nbgrader and len(entries) == 1:
+            nbgrader_timing(Path(tmp), entries[0], args.students)
+    mean = sum(amortised) / len(amortised)
+    cores = min(args.workers, os.cpu_count() or 1)
+    class_s = 300 * len(entries) * mean / cores
+    print(f"{'overall (mean of notebooks)':<36} {'':7} {'':7} {mean:10.2f}")
+    print(f"300 students x {len(entries)} notebooks at that rate on {cores} cores: "
+          f"{class_s / 60:.1f} min")
+    print("scores: " + json.dumps(scores, sort_keys=True))
+
+
+def nbgrader_timing(tmp: Path, entry: course.Entry, n: int) -> None:
+    course_dir = nbgrader_run.copy_course(tmp / "course")
+    for other in (course_dir / "source" / entry.assignment).glob("*.ipynb"):
+        if other.stem != entry.name:
+            other.unlink()
+    students = make_class(course_dir / ".course" / "submitted", entry, n)
+    nbgrader_run.prepare_gradebook(course_dir, entry.assignment, students)
+    cpu0 = cpu_seconds()
+    seconds, _ = nbgrader_run.autograde(course_dir, entry.assignment)
+    print(f"nbgrader autograde of the same {n}: {seconds:.1f} s wall, "
+          f"{(cpu_seconds() - cpu0) / n:.2f} core-s per nb")
 
 
 if __name__ == "__main__":

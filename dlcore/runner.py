@@ -6,13 +6,16 @@ import contextlib
 import functools
 import io
 import os
+import queue
 import sys
 import tempfile
+import threading
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.runner import runtestprotocol
 
 from dlcore import course, scan
 from dlcore.errors import MachineryError
@@ -32,49 +35,37 @@ TRUSTED_ONLY = ["--noconftest", "-c", str(SHIPPED_INI), "--assert=plain"]
 
 # pytest plugins a grading run does not need; unraisableexception alone costs two full
 # gc.collect() passes (~0.2 s) per notebook.
-NO_PLUGINS = [arg for name in ("cacheprovider", "randomly", "unraisableexception",
+NO_PLUGINS = [arg for name in ("cacheprovider", "logging", "randomly", "unraisableexception",
                                "threadexception", "faulthandler", "doctest", "junitxml",
                                "pastebin", "nose", "legacypath")
               for arg in ("-p", f"no:{name}")]
 
 
-class GradingPlugin:
-    """pytest plugin: provides the ``student`` fixture and records each test case's verdict."""
+class Job:
+    """One submission's grading inside a session: its sandbox, verdicts and exercise order."""
 
     def __init__(self, cells: list[tuple[str, str]], device: str, limits: Limits,
-                 only: set[str] | None = None) -> None:
-        self.cells, self.device, self.limits, self.only = cells, device, limits, only
-        self.sandbox: Sandbox | None = None
+                 items: list[Any]) -> None:
+        self.cells, self.items = cells, items
         self.poisoned: dict[str, StudentProblem] = {}
         self.cases: dict[str, list[tuple[float, float, str | None, str | None]]] = \
             defaultdict(list)
         self.order: list[str] = []
         self.machinery: list[str] = []
-
-    def pytest_configure(self, config: Any) -> None:
-        config.addinivalue_line("markers", "exercise(id, points, forbid, timeout): grader case")
-
-    def pytest_collection_modifyitems(self, config: Any, items: list[Any]) -> None:
-        if self.only is not None:
-            keep = [i for i in items if (m := i.get_closest_marker("exercise")) is not None
-                    and m.args[0] in self.only]
-            config.hook.pytest_deselected(items=[i for i in items if i not in keep])
-            items[:] = keep
         forbid: set[str] = set()
         for item in items:
             mark = item.get_closest_marker("exercise")
-            if mark is not None:
-                forbid.update(mark.kwargs.get("forbid", ()))
-                if mark.args[0] not in self.order:
-                    self.order.append(mark.args[0])
-        self.sandbox = Sandbox(self.cells, sorted(forbid), self.device, self.limits)
-        self.poison_internals(items)
+            forbid.update(mark.kwargs.get("forbid", ()))
+            if mark.args[0] not in self.order:
+                self.order.append(mark.args[0])
+        self.sandbox = Sandbox(cells, sorted(forbid), device, limits)
+        self.poison_internals()
 
-    def poison_internals(self, items: list[Any]) -> None:
+    def poison_internals(self) -> None:
         """Answer cells that reach into internals: a forbidden verdict for their own exercise
         and for every exercise whose forbidden built-ins could no longer be checked."""
         answers = [(cid, src) for cid, src in self.cells if not cid.startswith("setup")]
-        forbidding = {m.args[0] for i in items if (m := i.get_closest_marker("exercise"))
+        forbidding = {m.args[0] for i in self.items if (m := i.get_closest_marker("exercise"))
                       and m.kwargs.get("forbid")}
         for cell_id, hits in scan.scan(answers).items():
             owner = cell_id.removesuffix("_answer")
@@ -87,33 +78,15 @@ class GradingPlugin:
                     f"forbidden: the answer cell of {owner} uses {what}, so the built-ins "
                     f"{ex} may not call can no longer be checked"))
 
-    @pytest.fixture
-    def student(self, request: Any) -> Student:
-        mark = request.node.get_closest_marker("exercise")
-        assert self.sandbox is not None
-        return Student(self.sandbox, mark.args[0], mark.kwargs.get("forbid", ()),
-                       mark.kwargs.get("timeout"), self.poisoned)
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: Any, call: Any) -> Any:
-        outcome = yield
-        rep = outcome.get_result()
-        mark = item.get_closest_marker("exercise")
-        if mark is None or not (rep.when == "call" or rep.failed):
-            return
+    def record(self, mark: Any, passed: bool, exc: BaseException | None) -> None:
         points = float(mark.kwargs["points"])
-        exc = call.excinfo.value if call.excinfo is not None else None
         if isinstance(exc, HostError):
             self.machinery.append(str(exc))
-        if rep.passed:
+        if passed:
             self.cases[mark.args[0]].append((points, points, None, None))
         else:
             kind, message = verdict(exc)
             self.cases[mark.args[0]].append((0.0, points, kind, message))
-
-    def close(self) -> None:
-        if self.sandbox is not None:
-            self.sandbox.close()
 
     def results(self) -> list[ExerciseResult]:
         out = []
@@ -126,6 +99,157 @@ class GradingPlugin:
             out.append(ExerciseResult(ex, round(score, 4), round(max_score, 4),
                                       status_of(score, max_score, problems), feedback))
         return out
+
+
+class Session:
+    """One pytest session per grader file and process, serving submission after submission.
+
+    What is the same for every submission is done once: pytest's start-up, importing the
+    grader and collecting its cases, and whatever module-scoped fixtures or module-level
+    caches the grader keeps (its oracles).  The session runs in a thread of its own, parked
+    in ``pytest_runtestloop`` between submissions; ``grade`` hands it one submission and
+    waits.  Each submission still gets its own sandbox and its own verdicts; the cases run
+    through pytest's own ``runtestprotocol``, so function-scoped fixtures are fresh each time.
+    """
+
+    def __init__(self, grader: Path) -> None:
+        self.grader = grader
+        self.jobs: queue.Queue = queue.Queue()
+        self.done: queue.Queue = queue.Queue()
+        self.items: list[Any] = []
+        self.job: Job | None = None
+        self.alive = True
+        self._quiet = open(os.devnull, "w")  # noqa: SIM115 (lives as long as the session)
+        self._thread = threading.Thread(target=self._main, daemon=True,
+                                        name=f"grader {grader.parent.name}/{grader.stem}")
+        self._thread.start()
+        self._call(None)  # collected, or the reason it could not be
+
+    # -- the calling side
+    def grade(self, cells: list[tuple[str, str]], device: str, limits: Limits,
+              only: set[str] | None) -> Job:
+        return self._call((cells, device, limits, only))
+
+    def _call(self, job: tuple | None) -> Any:
+        if not self.alive:
+            raise MachineryError(f"the grader {self.grader.parent.name}/{self.grader.stem} "
+                                 "could not run")
+        if job is not None:
+            self.jobs.put(job)
+        kind, value = self.done.get()
+        if kind == "exit":
+            self.alive = False
+            raise MachineryError(f"the grader {self.grader.parent.name}/{self.grader.stem} "
+                                 f"could not run (pytest exit {value})")
+        if kind == "error":
+            self.alive = False
+            raise value
+        return value
+
+    def close(self) -> None:
+        if self.alive:
+            self.alive = False
+            self.jobs.put(None)
+            self._thread.join(30)
+
+    # -- the session's thread
+    def _main(self) -> None:
+        args = [str(self.grader), "-q", "-s", *TRUSTED_ONLY, "--import-mode=importlib",
+                f"--rootdir={self.grader.parent}", "-W", "ignore", *NO_PLUGINS]
+        code: Any = None
+        try:
+            with self._silenced():
+                code = pytest.main(args, plugins=[self, PlainFailures()])
+        except BaseException as exc:  # noqa: BLE001 (reported to the caller)
+            code = f"{type(exc).__name__}: {exc}"
+        self.done.put(("exit", int(code) if isinstance(code, int) else code))
+
+    @contextlib.contextmanager
+    def _silenced(self) -> Any:
+        """Grader output goes nowhere, and only while this thread works (the calling thread
+        waits meanwhile), so the process's own output is never swallowed."""
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = self._quiet
+        try:
+            yield
+        finally:
+            sys.stdout, sys.stderr = saved
+
+    def pytest_configure(self, config: Any) -> None:
+        config.addinivalue_line("markers", "exercise(id, points, forbid, timeout): grader case")
+
+    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+        self.items = [i for i in items if i.get_closest_marker("exercise") is not None]
+
+    def pytest_runtestloop(self, session: Any) -> bool:
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            return True  # pytest reports the collection error as its exit code
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = _REAL
+        self.done.put(("ok", None))
+        while (job := self.jobs.get()) is not None:
+            sys.stdout = sys.stderr = self._quiet
+            try:
+                result: tuple[str, Any] = ("ok", self._run(session, *job))
+            except BaseException as exc:  # noqa: BLE001 (our own failure, never the student's)
+                result = ("error", exc)
+            sys.stdout, sys.stderr = _REAL
+            self.done.put(result)
+            if result[0] == "error":
+                break
+        session._setupstate.teardown_exact(None)
+        sys.stdout, sys.stderr = saved
+        return True
+
+    def _run(self, session: Any, cells: list[tuple[str, str]], device: str, limits: Limits,
+             only: set[str] | None) -> Job:
+        items = [i for i in self.items
+                 if only is None or i.get_closest_marker("exercise").args[0] in only]
+        self.job = job = Job(cells, device, limits, items)
+        try:
+            if items:
+                session._setupstate.teardown_exact(items[0])
+            for i, item in enumerate(items):
+                # After the last case only the module stays set up: its fixtures serve the
+                # next submission, while every case's own fixtures are torn down.
+                nextitem = items[i + 1] if i + 1 < len(items) else item.getparent(pytest.Module)
+                runtestprotocol(item, nextitem=nextitem, log=True)
+        finally:
+            job.sandbox.close()
+            self.job = None
+        return job
+
+    @pytest.fixture
+    def student(self, request: Any) -> Student:
+        mark = request.node.get_closest_marker("exercise")
+        assert self.job is not None
+        return Student(self.job.sandbox, mark.args[0], mark.kwargs.get("forbid", ()),
+                       mark.kwargs.get("timeout"), self.job.poisoned)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> Any:
+        outcome = yield
+        rep = outcome.get_result()
+        mark = item.get_closest_marker("exercise")
+        if self.job is None or mark is None or not (rep.when == "call" or rep.failed):
+            return
+        exc = call.excinfo.value if call.excinfo is not None else None
+        self.job.record(mark, rep.passed, exc)
+
+
+_REAL = sys.stdout, sys.stderr
+_SESSIONS: dict[tuple[str, int], Session] = {}
+
+
+def session_for(entry: course.Entry) -> Session:
+    """This process's session for the entry's grader (a new one when the file changed)."""
+    key = (str(entry.grader), entry.grader.stat().st_mtime_ns)
+    found = _SESSIONS.get(key)
+    if found is None or not found.alive:
+        for old in [k for k in _SESSIONS if k[0] == key[0]]:
+            _SESSIONS.pop(old).close()
+        found = _SESSIONS[key] = Session(entry.grader)
+    return found
 
 
 def verdict(exc: BaseException | None) -> tuple[str, str]:
@@ -188,23 +312,14 @@ def grade(nb: Notebook, entry: course.Entry, device: str = "cpu",
     if only is not None and not only <= known:
         raise NotebookError(f"no exercise {', '.join(sorted(only - known))} in {entry.key} "
                             "(run 'dlcore list')")
-    plugin = GradingPlugin(course.grading_cells(nb, entry), device, limits or Limits(), only)
-    args = [str(entry.grader), "-q", *TRUSTED_ONLY, "--import-mode=importlib",
-            f"--rootdir={entry.grader.parent}", "-W", "ignore", *NO_PLUGINS]
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            code = pytest.main(args, plugins=[plugin, PlainFailures()])
-    finally:
-        plugin.close()
-    if plugin.machinery:
-        raise MachineryError(plugin.machinery[0])
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise MachineryError(f"the grader {entry.key} could not run (pytest exit {int(code)})")
-    results = plugin.results()
+    job = session_for(entry).grade(course.grading_cells(nb, entry), device,
+                                   limits or Limits(), only)
+    if job.machinery:
+        raise MachineryError(job.machinery[0])
+    results = job.results()
     expected = course.exercise_points(entry)
     for r in results:
         if r.id in expected and abs(expected[r.id] - r.max_score) > 1e-9:
             raise RuntimeError(f"grader points for {r.id} ({r.max_score}) differ from the "
                                f"notebook's test cell ({expected[r.id]})")
     return Report(entry.name, entry.assignment, results, course.manual_points(entry))
-

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import gc
 import os
 import resource
 import select
@@ -277,6 +278,10 @@ def main() -> None:
 
     torch.set_num_threads(1)  # no thread pool ever exists here, so forking stays safe
     opwatch.warm_up()
+    # Everything imported so far is shared by every worker, copy-on-write: a garbage
+    # collection that walked it would write to (and so copy) every page of it in each worker.
+    gc.collect()
+    gc.freeze()
 
     control = socket.socket(fileno=args.fd)
     print("ready", flush=True)
