@@ -350,9 +350,9 @@ def pad_batch(seqs, pad_id, max_len=None):
                                       "forbidden"),
             "global_lexicon": (lemma_with(lex="LEXICON", restore=LEMMA_RIGHT["restore"].replace(
                 "lexicon", "LEXICON")), "with a made-up lexicon"),
-            "no_two_letter_guard": (lemma_with(guard="True"), "rule_lemmatize('ties'"),
+            "no_two_letter_guard": (lemma_with(guard="True"), "rule_lemmatize('dies', 'VERB')"),
             "undoubles_l_s_z": (lemma_with(restore=LEMMA_RIGHT["restore"].replace(
-                '"aeioulsz"', '"aeiou"')), "doubled consonant"),
+                '"aeioulsz"', '"aeiou"')), "doubled l, s or z is kept"),
             "stem_before_stem_e": (lemma_with(restore="""if stem in lexicon:
             return stem
         if stem + "e" in lexicon:
@@ -419,7 +419,7 @@ def rule_lemmatize(word, pos, lexicon, irregular):
                                     "forbidden"),
             "ies_to_y": (stem_with(ies='w[:-3] + "y"'), "1a -ies"),
             "no_vowel_condition": (stem_with(vowel="True"), "no vowel before it"),
-            "undoubles_l_s_z": (stem_with(keep_double='"aeiou"'), "doubled consonant"),
+            "undoubles_l_s_z": (stem_with(keep_double='"aeiou"'), "doubled l, s or z is kept"),
             "eed_falls_through_to_ed": (stem_with(eed_cond=" and has_vowel(w[:-3])"),
                                         "no -ed rule"),
             "no_e_after_at_bl_iz": (stem_with(add_e="pass"), "-at/-bl/-iz"),
