@@ -173,7 +173,7 @@ def test_tokenize_random_texts(student):
         if problem := token_list_problem(got, what):
             fail(problem)
         if got != want:
-            i = next((k for k, (a, b) in enumerate(zip(got, want)) if a != b),
+            i = next((k for k, (a, b) in enumerate(zip(got, want, strict=False)) if a != b),
                      min(len(got), len(want)))
             fail(f"on a random text of {len(want)} tokens, {what} gives {len(got)} tokens and "
                  f"differs from token {i}: got {quote(repr(got[i:i + 3]), 60)}")
@@ -242,7 +242,7 @@ def check_vocab(got: dict, args: tuple, what: str) -> None:
     if extra or missing:
         fail(f"{what}: {len(itos)} tokens; expected {len(want)} ({len(missing)} missing, "
              f"{len(extra)} that should not be there, e.g. {quote(repr(sorted(extra)[:3]), 50)})")
-    i = next(k for k, (a, b) in enumerate(zip(itos, want)) if a != b)
+    i = next(k for k, (a, b) in enumerate(zip(itos, want, strict=False)) if a != b)
     fail(f"{what}: the right tokens in the wrong order (from id {i} on); order by descending "
          "count, ties alphabetically")
 

@@ -175,7 +175,8 @@ def stem(word):
         w = w[:-1] + "i"
     return w
 """
-STEM_RIGHT = {"libcall": "", "ies": "w[:-2]", "eed_cond": "", "vowel": "has_vowel(w[: -len(suffix)])",
+STEM_RIGHT = {"libcall": "", "ies": "w[:-2]", "eed_cond": "",
+              "vowel": "has_vowel(w[: -len(suffix)])",
               "add_e": 'w += "e"', "keep_double": '"aeioulsz"', "y_cond": "has_vowel(w[:-1])"}
 
 
@@ -345,8 +346,8 @@ def pad_batch(seqs, pad_id, max_len=None):
             "forbidden_simplemma": (lemma_with(libcall="import simplemma\n    "
                                                        "_ = simplemma.lemmatize(word, lang='en')"),
                                     "forbidden"),
-            "forbidden_lemminflect": (lemma_with(libcall="import lemminflect\n    "
-                                                         "_ = lemminflect.getLemma(word, upos='VERB')"),
+            "forbidden_lemminflect": (lemma_with(
+                libcall="import lemminflect\n    _ = lemminflect.getLemma(word, upos='VERB')"),
                                       "forbidden"),
             "global_lexicon": (lemma_with(lex="LEXICON", restore=LEMMA_RIGHT["restore"].replace(
                 "lexicon", "LEXICON")), "with a made-up lexicon"),
