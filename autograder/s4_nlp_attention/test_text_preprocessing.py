@@ -228,6 +228,8 @@ def check_vocab(got: dict, args: tuple, what: str) -> None:
         fail(f"{what} {got['problem']}")
     variants = itos_variants(*args)
     itos, want = got["itos"], variants["right"]
+    if not all(isinstance(t, str) for t in itos):
+        fail(f"{what}: itos should hold strings only")
     if itos == want:
         if got["stoi"] != {t: i for i, t in enumerate(itos)}:
             fail(f"{what}: itos is right but stoi is not its inverse (stoi[itos[i]] == i for "
@@ -240,8 +242,9 @@ def check_vocab(got: dict, args: tuple, what: str) -> None:
         fail(f"{what}: itos does not start with the specials {args[2]} in that order")
     extra, missing = set(itos) - set(want), set(want) - set(itos)
     if extra or missing:
+        shown = quote(repr(sorted(extra, key=str)[:3]), 50)
         fail(f"{what}: {len(itos)} tokens; expected {len(want)} ({len(missing)} missing, "
-             f"{len(extra)} that should not be there, e.g. {quote(repr(sorted(extra)[:3]), 50)})")
+             f"{len(extra)} that should not be there, e.g. {shown})")
     i = next(k for k, (a, b) in enumerate(zip(itos, want, strict=False)) if a != b)
     fail(f"{what}: the right tokens in the wrong order (from id {i} on); order by descending "
          "count, ties alphabetically")
