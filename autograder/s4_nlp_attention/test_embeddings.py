@@ -43,8 +43,12 @@ SGNS_FORBID = ["torch.nn.functional.logsigmoid", "aten.log_sigmoid_forward",
 COS_FORBID = ["torch.nn.functional.cosine_similarity", "torch.cosine_similarity",
               "torch.nn.CosineSimilarity.__init__", "torch.nn.CosineSimilarity.forward"]
 LABELS = {"aten.log_sigmoid_forward": "F.logsigmoid / nn.LogSigmoid (aten.log_sigmoid_forward)"}
-STABLE = ("compute -log sigmoid(s) as max(-s, 0) + log1p(exp(-|s|)) (or torch.logaddexp(0, -s)), "
-          "which never exponentiates a large positive number")
+STABLE = ("compute -log sigmoid(s) = log(e^0 + e^-s) as torch.logaddexp(0, -s), which never "
+          "exponentiates a large positive number")
+ZERO = ("at scores of exactly 0 (word2vec's output vectors start at 0) your gradient is 0 where "
+        "d/ds[-log sigmoid(s)] = -1/2: autograd gives max(-s, 0) and |s| the subgradient 0 at "
+        "s = 0, so max(-s, 0) + log1p(exp(-|s|)) has a zero gradient there and nothing trains; "
+        "use torch.logaddexp(0, -s)")
 
 
 # ---------------------------------------------------------------- calling the submission
@@ -462,11 +466,19 @@ def test_sgns_stable(student):
 @exercise("sgns_loss", points=1, forbid=SGNS_FORBID)
 def test_sgns_gradient(student):
     """Do the gradients w.r.t. center, context and negatives match the formula's (training
-    needs them), also at scores of magnitude 40 to 120?"""
-    cases = [sgns_case(26, 4, 5, 3), extreme_case(27, 3, 4, 2, F64)]
+    needs them), at random scores, at scores of magnitude 40 to 120, and at scores of exactly
+    0 (where word2vec starts)?"""
+    v, u, n = sgns_case(28, 3, 4, 2)
+    cases = [sgns_case(26, 4, 5, 3), extreme_case(27, 3, 4, 2, F64),
+             (v, torch.zeros_like(u), torch.zeros_like(n))]
     results = run(student, "sgns_loss", [(c, {}) for c in cases], mode="grad", wrt=(0, 1, 2))
-    for label, case, got in zip(("random scores", "scores of magnitude 40-120"), cases, results,
-                                strict=True):
+    labels = ("random scores", "scores of magnitude 40-120", "context and negatives = 0")
+    zero = results[2]
+    if "grads" in zero and all(torch.is_tensor(g) and g.is_floating_point() for g in
+                               zero["grads"][1:]) and all(
+            float(g.abs().max()) < 1e-12 for g in zero["grads"][1:]):
+        fail(f"sgns_loss (B=3, K=2, context and negatives = 0): {ZERO}")
+    for label, case, got in zip(labels, cases, results, strict=True):
         check_gradients(got, case, sgns_variant, ("center", "context", "negatives"),
                         f"sgns_loss ({label}, B={case[0].shape[0]}, K={case[2].shape[1]})",
                         f": {STABLE}")

@@ -35,7 +35,7 @@ def sgns_loss(center, context, negatives):
     per_pair = {per_pair}
     return {ret}
 """
-SGNS_RIGHT = {"nls": "(-x).clamp(min=0) + torch.log1p(torch.exp(-x.abs()))",
+SGNS_RIGHT = {"nls": "torch.logaddexp(torch.zeros_like(x), -x)",
               "per_pair": "nls(pos) + nls(-neg).sum(-1)", "ret": "per_pair.mean()"}
 
 
@@ -186,6 +186,9 @@ def noise_distribution(counts, power=0.75):
     "sgns_loss": {
         "wrong": {
             "sum_over_batch": (sgns_with(ret="per_pair.sum()"), "summed over the batch"),
+            "clamp_identity_zero_gradient": (sgns_with(
+                nls="(-x).clamp(min=0) + torch.log1p(torch.exp(-x.abs()))"),
+                "at scores of exactly 0"),
             "forbidden_logsigmoid": (sgns_with(nls="-F.logsigmoid(x)"), FORBIDDEN),
             "forbidden_bce_with_logits": ("""
 def sgns_loss(center, context, negatives):
@@ -206,7 +209,9 @@ def sgns_loss(center, context, negatives):
                                           "dtype=center.dtype)"), "no gradient"),
         },
         "correct": {
-            "clamp_identity": sgns_with(),
+            "logaddexp": sgns_with(),
+            "logsumexp_stack": sgns_with(nls="torch.logsumexp(torch.stack([torch.zeros_like(x), "
+                                             "-x]), dim=0)"),
             "logaddexp_bmm": """
 def sgns_loss(center, context, negatives):
     pos = torch.bmm(context.unsqueeze(1), center.unsqueeze(2)).squeeze(-1).squeeze(-1)
@@ -308,14 +313,7 @@ def glove_loss(W, W_tilde, b, b_tilde, X, x_max=100.0, alpha=0.75):
 """, "X is read transposed"),
         },
         "correct": {
-            "boolean_mask_dense": """
-def glove_loss(W, W_tilde, b, b_tilde, X, x_max=100.0, alpha=0.75):
-    mask = X > 0
-    x = X[mask]
-    pred = (W @ W_tilde.T + b[:, None] + b_tilde[None, :])[mask]
-    f = torch.clamp(x / x_max, max=1.0) ** alpha
-    return torch.sum(f * torch.square(pred - torch.log(x)))
-""",
+            "nonzero_gather": glove_with(),
             "safe_log_then_mask": """
 def glove_loss(W, W_tilde, b, b_tilde, X, x_max=100.0, alpha=0.75):
     nz = X > 0
