@@ -289,6 +289,9 @@ def check_attention(student, name, case, what="", grads=False):
         if shapes == ((B, T), (B, H_enc)):
             fail(f"{what}: you return (weights, context); the pinned order is "
                  "(context, weights)")
+        if shapes[1] in ((B, T, 1), (B, 1, T)):
+            fail(f"{what}: the weights have shape {shapes[1]}; squeeze the extra dimension "
+                 "(a v of shape (A, 1) or a query of shape (B, 1, H)?): weights are (B, T)")
         fail(f"{what}: returned context {shapes[0]} and weights {shapes[1]}; expected context "
              f"(B, H_enc) = {(B, H_enc)} and weights (B, T) = {(B, T)}")
     want = oracle(name, case)
