@@ -218,6 +218,18 @@ def luong_attention(query, keys, method, W=None, v=None, mask=None):
                                              scale=1.0)[:, 0]
     return context, weights
 """, "scaled_dot_product_attention"),
+            "forbidden_sdpa_hidden_route": ("""
+def luong_attention(query, keys, method, W=None, v=None, mask=None):
+    if method != "dot":
+        raise ValueError(f"unknown method {method!r}")
+    raw = getattr(getattr(torch, "_" + "C"), "_n" + "n").scaled_dot_product_attention
+    B, T, H = keys.shape
+    attn_mask = None if mask is None else mask[:, None, :]
+    eye = torch.eye(T, dtype=keys.dtype).expand(B, T, T)
+    context = raw(query[:, None], keys, keys, attn_mask=attn_mask, scale=1.0)[:, 0]
+    weights = raw(query[:, None], keys, eye, attn_mask=attn_mask, scale=1.0)[:, 0]
+    return context, weights
+""", "aten._scaled_dot_product"),  # past the static scan: caught by its operator
             "forbidden_mha_forward": ("""
 def luong_attention(query, keys, method, W=None, v=None, mask=None):
     if method == "general":
