@@ -543,12 +543,13 @@ def attend_b(query, keys, p, mask):
 def step_variant(y, s, keys, mask, p, mistake=None):
     """One Bahdanau decoder step, float64, with one mistake switched on."""
     context, weights = attend_b(s, keys, p, None if mistake == "no_mask" else mask)
-    s_new = gru(torch.cat([p["embedding"][y], context], -1), s, p["W_ih"], p["W_hh"],
-                p["b_ih"], p["b_hh"])                                   # (B, H_dec)
+    x = [p["embedding"][y], context][::-1 if mistake == "gru_input_order" else 1]
+    s_new = gru(torch.cat(x, -1), s, p["W_ih"], p["W_hh"], p["b_ih"], p["b_hh"])  # (B, H_dec)
     if mistake == "current_state":
         context, weights = attend_b(s_new, keys, p, mask)
-    read = s if mistake == "old_state_readout" else s_new
-    logits = torch.cat([read, context], -1) @ p["W_out"].T + p["b_out"]  # (B, V)
+    read = [s if mistake == "old_state_readout" else s_new, context]
+    read = read[::-1] if mistake == "readout_order" else read
+    logits = torch.cat(read, -1) @ p["W_out"].T + p["b_out"]          # (B, V)
     return logits, (s if mistake == "returns_s_prev" else s_new), weights
 
 
@@ -561,6 +562,10 @@ STEP_MISTAKES = [
      "b_out, with the new state s_t"),
     ("returns_s_prev", "you return the previous state; return the new state s_t, which the "
      "next step needs"),
+    ("gru_input_order", "the GRU input is [c_t; E[y_{t-1}]]: it is [E[y_{t-1}]; c_t], the "
+     "first E columns of W_ih act on the embedding"),
+    ("readout_order", "the read-out concatenates [c_t; s_t]: it is W_out [s_t; c_t], the first "
+     "H_dec columns of W_out act on the state"),
 ]
 
 

@@ -66,11 +66,11 @@ def attention_decoder_step(y_prev, s_prev, keys, mask, params):
     x = torch.cat({gru_input}, dim=-1)
     s_new = gru_cell(x, s_prev, p["W_ih"], p["W_hh"], p["b_ih"], p["b_hh"])
     {after}
-    logits = torch.cat([{readout}, context], dim=-1) @ p["W_out"].T + p["b_out"]
+    logits = torch.cat({readout}, dim=-1) @ p["W_out"].T + p["b_out"]
     return logits, {ret}, weights
 """
 STEP_RIGHT = {"mask": "mask", "gru_input": '[p["embedding"][y_prev], context]', "after": "",
-              "readout": "s_new", "ret": "s_new"}
+              "readout": "[s_new, context]", "ret": "s_new"}
 
 
 def step_with(**changes: str) -> str:
@@ -304,11 +304,13 @@ def luong_attention(query, keys, method, W=None, v=None, mask=None):
                 after='context, weights = bahdanau_attention(s_new, keys, p["W_q"], p["W_k"], '
                       'p["v"], mask)'), "Luong's order"),
             "mask_not_passed": (step_with(mask="None"), "mask is not passed"),
-            "readout_with_previous_state": (step_with(readout="s_prev"),
+            "readout_with_previous_state": (step_with(readout="[s_prev, context]"),
                                             "read-out uses the previous state"),
             "returns_previous_state": (step_with(ret="s_prev"), "return the previous state"),
-            "context_before_embedding": step_with(
-                gru_input='[context, p["embedding"][y_prev]]'),
+            "readout_context_first": (step_with(readout="[context, s_new]"),
+                                      "the read-out concatenates [c_t; s_t]"),
+            "context_before_embedding": (step_with(
+                gru_input='[context, p["embedding"][y_prev]]'), "the GRU input is [c_t; E[y"),
         },
         "correct": {
             "torch_gru_cell_and_linear": """
