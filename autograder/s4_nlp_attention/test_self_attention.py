@@ -16,6 +16,7 @@ costs it points.  Every case runs a few tensors of a handful of entries."""
 import itertools
 import math
 import re
+from functools import partial
 
 import torch
 import torch.nn.functional as F
@@ -136,7 +137,8 @@ def close(got, want, rtol=RTOL, atol=ATOL):
 
 def check_pair(got, want, what, mistakes, dtype=F64, names=("out", "weights")):
     """The student's (out, weights) against the oracle's: a swapped order, a known mistake
-    (mistakes: (feedback, (out, weights)) pairs) or the first wrong tensor is named."""
+    (mistakes: (feedback, a function computing that mistake's (out, weights)) pairs, called
+    only for a wrong answer) or the first wrong tensor is named."""
     out, w = unpack(got, what)
     rtol, atol = (RTOL_F64, ATOL_F64) if dtype == F64 else (RTOL, ATOL)
     if close(out, want[0], rtol, atol) and close(w, want[1], rtol, atol):
@@ -146,7 +148,7 @@ def check_pair(got, want, what, mistakes, dtype=F64, names=("out", "weights")):
     if tuple(out.shape) == tuple(want[1].shape) and tuple(w.shape) == tuple(want[0].shape) \
             and want[0].shape != want[1].shape:
         fail(f"{what}: you return (weights, out); the pinned order is (out, weights)")
-    named = [fb for fb, alt in mistakes
+    named = [fb for fb, make in mistakes for alt in (make(),)
              if not (close(alt[0], want[0], rtol, atol) and close(alt[1], want[1], rtol, atol))
              and close(out, alt[0], rtol, atol) and close(w, alt[1], rtol, atol)]
     if len(named) == 1:
@@ -223,17 +225,20 @@ def sdpa_sizes(q, k, v, mask):
     return text + (f", {q.dtype}" if q.dtype != F64 else "")
 
 
-def check_sdpa(student, cases, what):
+def check_sdpa(student, cases, what, precheck=None):
     calls = [c if c[3] is not None else c[:3] for c in cases]
     try:
         results = run(student, "scaled_dot_product_attention", calls)
     except StudentRaised as exc:
         leading = any(c[0].dim() > 3 for c in cases)
-        hint = (": use k.transpose(-2, -1) and softmax(dim=-1) (not bmm or axis 1/2), so extra "
-                "leading dimensions work") if leading else ""
-        fail(f"{what}: {exc}{hint}")
+        if leading:
+            fail(f"{what}: it must work with extra leading dimensions (B, h, T, d): use "
+                 f"k.transpose(-2, -1) and softmax(dim=-1), not bmm or axes 1/2; {exc}")
+        raise
     for (q, k, v, mask), got in zip(cases, results, strict=True):
-        mistakes = [(fb, sdpa_variant(q, k, v, mask, **o)) for fb, o in SDPA_MISTAKES]
+        if precheck is not None:
+            precheck(got, mask)
+        mistakes = [(fb, partial(sdpa_variant, q, k, v, mask, **o)) for fb, o in SDPA_MISTAKES]
         check_pair(got, sdpa_oracle(q, k, v, mask), f"{what} ({sdpa_sizes(q, k, v, mask)})",
                    mistakes, dtype=q.dtype)
     return results
@@ -308,17 +313,22 @@ def test_sdpa_large_scores(student):
     g = rng(4)
     cases = [sdpa_case(g, (2,), 3, 6, 4, 5, scale=300.0),
              sdpa_case(g, (2,), 4, 5, 3, 2, (2, 4, 5), scale=300.0)]
+    what = "scaled_dot_product_attention with large scores"
+
+    def masked_exactly_zero(got, mask):
+        _, w = unpack(got, what)
+        if mask is not None and tuple(w.shape) == tuple(mask.shape) and w.isfinite().all() \
+                and (w[~mask] != 0).any():
+            fail(f"{what}: masked weights are not 0: fill masked scores with -inf, not a finite "
+                 "number that large scores outweigh")
+
     try:
-        results = check_sdpa(student, cases, "scaled_dot_product_attention with large scores")
+        check_sdpa(student, cases, what, masked_exactly_zero)
     except GradingFailure as exc:
         if "NaN/inf" in str(exc):
             fail(f"{exc}: exp of a large score overflows; subtract each row's maximum first "
                  "(torch.softmax does it for you)")
         raise
-    w, mask = results[1][1], cases[1][3]
-    if (w[~mask] != 0).any():
-        fail("scaled_dot_product_attention with large scores: masked weights are not 0: fill "
-             "masked scores with -inf, not a finite number that large scores outweigh")
 
 
 @exercise("scaled_dot_product_attention", points=1, forbid=ATTENTION)
@@ -542,7 +552,8 @@ def check_mha(student, cases, what):
                 and tuple(got[1].shape) == (B, h, T_q, T_k) and h > 1:
             fail(f"{full}: the weights are returned per head, shape {tuple(got[1].shape)}; "
                  "average them over the heads: (B, T_q, T_k)")
-        mistakes = [(fb, mha_variant(*case[:-1], mask, **o)) for fb, o in MHA_MISTAKES]
+        mistakes = [(fb, partial(mha_variant, *case[:-1], mask, **o))
+                    for fb, o in MHA_MISTAKES]
         check_pair(got, mha_oracle(*case), full, mistakes, dtype=query.dtype)
     return results
 
