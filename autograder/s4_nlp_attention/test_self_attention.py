@@ -343,6 +343,8 @@ def test_sdpa_gradients(student):
         got = run(student, "scaled_dot_product_attention", [args], grad=True)
         if isinstance(got, tuple) and got[0] == "problem":
             fail(f"{what}: {got[1]}")
+        mistakes = [(fb, partial(sdpa_variant, q, k, v, mask, **o)) for fb, o in SDPA_MISTAKES]
+        check_pair(got[0][:2], sdpa_oracle(q, k, v, mask), what, mistakes)
         leaves = [t.clone().requires_grad_() for t in (q, k, v)]
         want = sdpa_variant(*leaves, mask)
         want_grads = grad_of(want, leaves)
@@ -457,10 +459,12 @@ def mha_variant(query, key, value, h, W, b, Wo, bo, mask=None, *, order="qkv", s
     q, k, v = heads(project(query, "q")), heads(project(key, "k")), heads(project(value, "v"))
     div = {"head": math.sqrt(q.shape[-1]), "E": math.sqrt(E), "none": 1.0, "d_h": d_h}[scale]
     scores = q @ k.transpose(-2, -1) / div  # (B, h', T_q, T_k)
-    if mask is not None and masking != "ignored":
+    if mask is not None and masking in ("right", "inverted"):
         allowed = ~mask if masking == "inverted" else mask
         scores = scores.masked_fill(~allowed.unsqueeze(-3), float("-inf"))
     w = torch.softmax(scores, dim=axis)  # (B, h', T_q, T_k)
+    if mask is not None and masking == "after":
+        w = w * mask.unsqueeze(-3)
     o = w @ v  # (B, h', T_q, d_h)
     if split == "no_transpose" or merge == "no_transpose":
         merged = o.reshape(B, T_q, E)
@@ -508,6 +512,8 @@ def mha_mistakes():
         ("the mask convention is inverted: True = may attend here (nn.MultiheadAttention's "
          "is the opposite)", {"masking": "inverted"}),
         ("the mask is ignored", {"masking": "ignored"}),
+        ("the mask is applied after the softmax (weights zeroed, rows no longer sum to 1): fill "
+         "the masked scores with -inf before the softmax", {"masking": "after"}),
         ("the softmax runs over the query axis; each query's weights over the keys must sum to "
          "1, dim=-1", {"axis": -2}),
     ]
@@ -636,7 +642,9 @@ def test_mha_gradients(student):
     got = run(student, "multi_head_attention", [case], grad=True)
     if isinstance(got, tuple) and got[0] == "problem":
         fail(f"{what}: {got[1]}")
-    *_, want_grads = mha_oracle(*case, grad=True)
+    want_out, want_w, want_grads = mha_oracle(*case, grad=True)
+    mistakes = [(fb, partial(mha_variant, *case, **o)) for fb, o in MHA_MISTAKES]
+    check_pair(got[0][:2], (want_out, want_w), what, mistakes)
     names = ("query", "key", "value", "in_proj_weight", "in_proj_bias", "out_proj_weight",
              "out_proj_bias")
     check_grads(got[0][2], want_grads, names, what)
@@ -648,7 +656,7 @@ def pe_variant(T, d, *, funcs="sin_cos", exponent="2i", layout="interleaved", st
     """The encoding with one mistake switched on; the defaults are the formula."""
     p = torch.arange(start, start + T, dtype=F64)[:, None]  # (T, 1)
     j = torch.arange(d, dtype=F64)  # (d,)
-    two_i = j - j % 2 if exponent == "2i" else j  # exponent "i": the column index itself
+    two_i = {"2i": j - j % 2, "j": j, "i": (j - j % 2) / 2}[exponent]  # (d,)
     angle = p / 10000 ** (two_i / d)  # (T, d)
     even, odd = (torch.sin, torch.cos) if funcs == "sin_cos" else (torch.cos, torch.sin)
     pe = torch.where(j % 2 == 0, even(angle), odd(angle))  # (T, d)
@@ -661,7 +669,8 @@ PE_MISTAKES = [
     ("sin and cos are swapped: even columns 2i are sines, odd columns 2i+1 cosines",
      {"funcs": "cos_sin"}),
     ("the exponent uses the column index (p / 10000^(j/d)); a (sin, cos) pair shares one "
-     "frequency, p / 10000^(2i/d) with 2i = j - j % 2", {"exponent": "i"}),
+     "frequency, p / 10000^(2i/d) with 2i = j - j % 2", {"exponent": "j"}),
+    ("the exponent is i/d (the pair index); it is 2i/d: p / 10000^(2i/d)", {"exponent": "i"}),
     ("the sines and cosines are concatenated ([sin | cos]); they interleave: column 2i is a "
      "sine, column 2i+1 the cosine of the same angle", {"layout": "halves"}),
     ("positions start at 1; they start at 0 (PE[0] = [0, 1, 0, 1, ...])", {"start": 1}),

@@ -269,6 +269,8 @@ MUTANTS = {
                 "    angle = p / 10000 ** (torch.arange(0, d, 2, dtype=torch.float64) / d)\n"
                 "    return torch.cat([angle.sin(), angle.cos()[:, : d // 2]], dim=1).float()\n",
                 "concatenated"),
+            "exponent_pair_index": (pe_with(two_i="torch.arange(0, d, 2, dtype=torch.float64) / 2"),
+                                    "the exponent is i/d"),
             "positions_from_one": (pe_with(start="1, T + 1"), "positions start at 1"),
             "odd_d_crashes": pe_with(odd_cols=""),
         },
