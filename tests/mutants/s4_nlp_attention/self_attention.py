@@ -201,6 +201,14 @@ MUTANTS = {
                 "        num_heads, in_proj_weight, in_proj_bias, None, None, False, 0.0,\n"
                 "        out_proj_weight, out_proj_bias, training=False, attn_mask=am)\n"
                 "    return out.transpose(0, 1), w\n", "forbidden"),
+            "forbidden_native_kernel": (
+                SIGNATURE +
+                "    E = query.shape[-1]\n"
+                "    return torch._native_multi_head_attention(  # self-attention, (T, T) masks\n"
+                "        query, key, value, E, num_heads, in_proj_weight, in_proj_bias,\n"
+                "        out_proj_weight, out_proj_bias, None if mask is None else ~mask,\n"
+                "        True, True, 0)\n",
+                "forbidden"),
             "forbidden_builtin_sdpa": (
                 mha_with(merge="F.scaled_dot_product_attention(q, k, v, attn_mask=mask)"
                                ".transpose(1, 2).reshape(B, T_q, E)"), "forbidden"),
