@@ -25,9 +25,12 @@ from dlcore.grading import check_number, check_tensor, exercise, fail, plain_ten
 from dlcore.questions import check_answer
 from dlcore.untrusted import wire
 
-ATTENTION = ["torch.nn.functional.scaled_dot_product_attention",
-             "torch.nn.functional.multi_head_attention_forward",
-             "torch.nn.MultiheadAttention.__init__",
+# By name (cheap: wrappers only), and the operators behind them (recorded by a dispatch mode,
+# which doubles the cost of training: the threshold case watches the names only).
+ATTENTION_NAMES = ["torch.nn.functional.scaled_dot_product_attention",
+                   "torch.nn.functional.multi_head_attention_forward",
+                   "torch.nn.MultiheadAttention.__init__"]
+ATTENTION = [*ATTENTION_NAMES,
              "aten._scaled_dot_product_flash_attention_for_cpu",
              "aten._scaled_dot_product_attention_math",
              "aten._scaled_dot_product_efficient_attention",
@@ -443,6 +446,10 @@ def test_model_attention_weights(student):
         r, src_mask, what = probe_model(student, V, emb, hidden, B, S, T, seed, True)
         w = plain_tensor(r["weights"], f"{what}: the attention weights").double()  # (B, T, S)
         valid = src_mask[:, None, :].expand_as(w)                                   # (B, T, S)
+        finite = w.nan_to_num(0.0)                                                  # (B, T, S)
+        if finite[~valid].abs().max() > 1e-5 and finite[valid].abs().max() < 1e-6:
+            fail(f"{what}: all the weight sits on the padding (or is NaN): the mask "
+                 "convention is inverted (here True = valid: masked_fill(~src_mask, -inf))")
         if not torch.isfinite(w).all():
             fail(f"{what}: the attention weights contain NaN/inf")
         if (w < -1e-6).any():
@@ -450,9 +457,6 @@ def test_model_attention_weights(student):
         if torch.allclose(w.sum(0), torch.ones_like(w[0]), atol=1e-4) and B > 1:
             fail(f"{what}: the attention weights sum to 1 over the batch: softmax over the "
                  "source positions (the last dim of (B, S)), not over dim 0")
-        if w[~valid].abs().max() > 1e-5 and w[valid].abs().max() < 1e-6:
-            fail(f"{what}: all the weight sits on the padding: the mask convention is "
-                 "inverted (here True = valid: masked_fill(~src_mask, -inf))")
         if w[~valid].abs().max() > 1e-5:
             fail(f"{what}: padded source positions get attention weight (up to "
                  f"{float(w[~valid].abs().max()):.2f}); set their scores to -inf before "
@@ -598,12 +602,12 @@ def decode_text(ids):
     return "".join(text)
 
 
-THRESHOLD, EPOCHS, N_TRAIN, N_TEST, BUDGET_S = 0.6, 3, 2000, 400, 30
+THRESHOLD, EPOCHS, N_TRAIN, N_TEST, BUDGET_S = 0.6, 2, 2000, 400, 30
 
 
-@exercise("Seq2Seq", points=2, forbid=ATTENTION, timeout=2 * BUDGET_S)
+@exercise("Seq2Seq", points=2, forbid=ATTENTION_NAMES, timeout=2 * BUDGET_S)
 def test_model_exact_match_threshold(student):
-    """Trained 3 epochs on 2000 fresh dates, exact match >= 0.6 on 400 held-out ones, 30 s?"""
+    """Trained 2 epochs on 2000 fresh dates, exact match >= 0.6 on 400 held-out ones, 30 s?"""
     train, test = make_pairs(N_TRAIN, 5021), make_pairs(N_TEST, 5022)
     student.value("Seq2Seq")
     r = student.probe(threshold_probe, train, test, VOCAB, EPOCHS, 0, 12)
