@@ -602,12 +602,12 @@ def decode_text(ids):
     return "".join(text)
 
 
-THRESHOLD, EPOCHS, N_TRAIN, N_TEST, BUDGET_S = 0.6, 2, 2000, 400, 30
+THRESHOLD, EPOCHS, N_TRAIN, N_TEST, BUDGET_S = 0.6, 3, 2000, 400, 30
 
 
 @exercise("Seq2Seq", points=2, forbid=ATTENTION_NAMES, timeout=2 * BUDGET_S)
 def test_model_exact_match_threshold(student):
-    """Trained 2 epochs on 2000 fresh dates, exact match >= 0.6 on 400 held-out ones, 30 s?"""
+    """Trained 3 epochs on 2000 fresh dates, exact match >= 0.6 on 400 held-out ones, 30 s?"""
     train, test = make_pairs(N_TRAIN, 5021), make_pairs(N_TEST, 5022)
     student.value("Seq2Seq")
     r = student.probe(threshold_probe, train, test, VOCAB, EPOCHS, 0, 12)

@@ -210,7 +210,7 @@ class Seq2Seq(nn.Module):
                                     "inverted"),
         "final_state_after_padding": (model(final="enc_out[:, -1]"), "last real character"),
         "softmax_over_batch": (model(dim="0"), "over the batch"),
-        "attention_flag_ignored": (model(use_attention="True"), "None (no attention)"),
+        "attention_flag_ignored": model(use_attention="True"),
         "state_not_carried_in_forward": (model(carry="_"), "decode_step over"),
         "context_computed_but_unused": ('''
 class Seq2Seq(nn.Module):
@@ -247,9 +247,9 @@ class Seq2Seq(nn.Module):
 ''', "exactly right"),
     },
     "correct": {
-        "luong_general_after_cell": '''
+        "luong_general_score": '''
 class Seq2Seq(nn.Module):
-    """Luong: h_t = GRU(y_{t-1}, h_{t-1}); score h_t . W enc_s; tanh(W_c [h_t; c_t])."""
+    """Multiplicative (Luong "general") score h W enc_s instead of the additive one."""
 
     def __init__(self, vocab_size: int, emb: int = 32, hidden: int = 64,
                  attention: bool = True) -> None:
@@ -257,11 +257,10 @@ class Seq2Seq(nn.Module):
         self.attention = attention
         self.emb = nn.Embedding(vocab_size, emb, padding_idx=0)
         self.rnn = nn.GRU(emb, hidden, batch_first=True)
-        self.dec = nn.GRUCell(emb, hidden)
+        self.dec = nn.GRUCell(emb + hidden if attention else emb, hidden)
         if attention:
             self.W = nn.Linear(hidden, hidden, bias=False)
-            self.combine = nn.Linear(2 * hidden, hidden)
-        self.proj = nn.Linear(hidden, vocab_size)
+        self.proj = nn.Linear(2 * hidden if attention else hidden, vocab_size)
 
     def encode(self, src, src_mask):
         out, _ = self.rnn(self.emb(src))                               # (B, S, H)
@@ -269,14 +268,16 @@ class Seq2Seq(nn.Module):
         return out, out.gather(1, idx).squeeze(1)                      # (B, H)
 
     def decode_step(self, y_prev, h, enc_out, src_mask):
-        h = self.dec(self.emb(y_prev), h)                              # (B, H)
+        e = self.emb(y_prev)                                           # (B, E)
         if not self.attention:
+            h = self.dec(e, h)
             return self.proj(h), h, None
         scores = torch.einsum("bh,bsh->bs", h, self.W(enc_out))        # (B, S)
         scores = scores.masked_fill(src_mask.logical_not(), -1e9)
         w = torch.softmax(scores, dim=1)                               # (B, S)
         c = torch.bmm(w.unsqueeze(1), enc_out).squeeze(1)              # (B, H)
-        return self.proj(torch.tanh(self.combine(torch.cat([h, c], 1)))), h, w
+        h = self.dec(torch.cat([e, c], 1), h)                          # (B, H)
+        return self.proj(torch.cat([h, c], 1)), h, w
 
     def forward(self, src, src_mask, tgt_in):
         enc_out, h = self.encode(src, src_mask)
