@@ -209,8 +209,6 @@ class Seq2Seq(nn.Module):
         "inverted_attention_mask": (model(masked='scores.masked_fill(src_mask, float("-inf"))'),
                                     "inverted"),
         "final_state_after_padding": (model(final="enc_out[:, -1]"), "last real character"),
-        "softmax_over_batch": (model(dim="0"), "over the batch"),
-        "attention_flag_ignored": model(use_attention="True"),
         "state_not_carried_in_forward": (model(carry="_"), "decode_step over"),
         "context_computed_but_unused": ('''
 class Seq2Seq(nn.Module):
