@@ -516,7 +516,8 @@ def test_model_teacher_forcing(student):
 def threshold_probe(ns, train_pairs, test_pairs, vocab, epochs, seed, max_len):
     """Train Seq2Seq(len(vocab)) with the reference loop (Adam lr 0.02, batches of 64, clip
     1) using the student's make_batch and loss when they agree with the reference on the
-    first batch; greedy-decode the test sources with a trusted loop. Ids and seconds."""
+    first batch; greedy-decode the test sources with a trusted loop, before and after
+    training. Ids and seconds."""
     import time
 
     import torch
@@ -560,35 +561,40 @@ def threshold_probe(ns, train_pairs, test_pairs, vocab, epochs, seed, max_len):
             own.append("masked_cross_entropy")
     except Exception:  # noqa: BLE001
         pass
+    src, src_mask = ref_batch(test_pairs, vocab)[:2]
+    bos, eos = vocab["<bos>"], vocab["<eos>"]
+
+    def decode(model):
+        with torch.no_grad():
+            enc_out, h = model.encode(src, src_mask)
+            y = torch.full((len(test_pairs),), bos, dtype=torch.long)
+            out = []
+            for _ in range(max_len):
+                logits, h, _ = model.decode_step(y, h, enc_out, src_mask)
+                y = logits.argmax(-1)
+                out.append(y)
+                if bool(torch.stack(out, 1).eq(eos).any(1).all()):
+                    break
+        return torch.stack(out, 1)
+
     start = time.perf_counter()
     torch.manual_seed(seed)
     model = ns["Seq2Seq"](len(vocab))
+    untrained = decode(model.eval())
     optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
     gen = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
         model.train()
         for idx in torch.randperm(len(train_pairs), generator=gen).split(64):
-            src, src_mask, tgt_in, tgt_out, tgt_mask = make_batch(
-                [train_pairs[i] for i in idx.tolist()], vocab)
-            loss = loss_fn(model(src, src_mask, tgt_in), tgt_out, tgt_mask)
+            batch = make_batch([train_pairs[i] for i in idx.tolist()], vocab)
+            loss = loss_fn(model(batch[0], batch[1], batch[2]), batch[3], batch[4])
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
-    model.eval()
-    src, src_mask = ref_batch(test_pairs, vocab)[:2]
-    bos, eos = vocab["<bos>"], vocab["<eos>"]
-    with torch.no_grad():
-        enc_out, h = model.encode(src, src_mask)
-        y = torch.full((len(test_pairs),), bos, dtype=torch.long)
-        out = []
-        for _ in range(max_len):
-            logits, h, _ = model.decode_step(y, h, enc_out, src_mask)
-            y = logits.argmax(-1)
-            out.append(y)
-            if bool(torch.stack(out, 1).eq(eos).any(1).all()):
-                break
-    return {"ids": torch.stack(out, 1), "seconds": time.perf_counter() - start, "own": own}
+    ids = decode(model.eval())
+    return {"ids": ids, "untrained": untrained, "seconds": time.perf_counter() - start,
+            "own": own}
 
 
 def decode_text(ids):
@@ -614,6 +620,12 @@ def test_model_exact_match_threshold(student):
     ids = plain_tensor(r["ids"], "greedy outputs")
     hits = sum(decode_text(row) == t for row, (_, t) in zip(ids.tolist(), test, strict=True))
     acc = hits / len(test)
+    before = plain_tensor(r["untrained"], "greedy outputs before training")
+    hits = sum(decode_text(row) == t for row, (_, t) in zip(before.tolist(), test, strict=True))
+    if hits / len(test) >= THRESHOLD / 2:
+        fail(f"Seq2Seq({len(VOCAB)}) gets {hits / len(test):.3f} of the held-out dates right "
+             "before any training: the accuracy must come from the trained network, not from "
+             "rules written into the model")
     others = sorted({"make_batch", "masked_cross_entropy"} - set(r["own"]))
     used = (" (with your make_batch and masked_cross_entropy)" if not others else
             f" (with the reference {' and '.join(others)}, as yours disagreed)")
