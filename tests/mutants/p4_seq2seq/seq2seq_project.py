@@ -205,6 +205,17 @@ class Seq2Seq(nn.Module):
             logits.append(step)
         return torch.stack(logits, dim=1)
 ''', "forbidden"),
+        "forbidden_multihead": (model(masked='scores.masked_fill(~src_mask, float("-inf"))',
+                                      final="self._mha_final(enc_out, src_mask)").replace(
+            "    def encode(self, src, src_mask):", """    def _mha_final(self, enc_out, src_mask):
+        if not hasattr(self, "mha"):
+            self.mha = nn.MultiheadAttention(enc_out.shape[-1], 1, batch_first=True)
+        last = src_mask.sum(1) - 1
+        h = enc_out[torch.arange(len(enc_out)), last]
+        ctx, _ = self.mha(h[:, None], enc_out, enc_out, key_padding_mask=~src_mask)
+        return h + 0 * ctx[:, 0]
+
+    def encode(self, src, src_mask):"""), "forbidden"),
         "no_attention_mask": (model(masked="scores"), "padded source positions get attention"),
         "inverted_attention_mask": (model(masked='scores.masked_fill(src_mask, float("-inf"))'),
                                     "inverted"),
