@@ -31,9 +31,9 @@ def with_answers(nb: dict, answers: dict[str, str]) -> dict:
 
 
 def grade_notebooks(notebooks: dict[str, dict], workdir: Path, workers: int = 2,
-                    only: dict[str, str] | None = None) -> dict[str, dict]:
+                    only: dict[str, str | set[str]] | None = None) -> dict[str, dict]:
     """Grade many notebooks in one ``dlcore grade`` batch (the Python API, so each notebook may
-    be limited to one exercise via ``only``); reports keyed by name."""
+    be limited to some exercises via ``only``); reports keyed by name."""
     from dlcore import classgrade
 
     only = only or {}
@@ -41,7 +41,8 @@ def grade_notebooks(notebooks: dict[str, dict], workdir: Path, workers: int = 2,
     for name, nb in notebooks.items():
         path = workdir / f"{name}.ipynb"
         path.write_text(json.dumps(nb))
-        limit = frozenset({only[name]}) if name in only else None
+        limit = None if name not in only else frozenset(
+            {only[name]} if isinstance(only[name], str) else only[name])
         subs.append(classgrade.Submission(name, path, limit))
     reports = classgrade.run(subs, workers, "cpu", progress=False)
     return {sub.student: rep for sub, rep in zip(subs, reports, strict=True)}

@@ -231,7 +231,7 @@ def check_sdpa(student, cases, what, precheck=None):
         results = run(student, "scaled_dot_product_attention", calls)
     except StudentRaised as exc:
         leading = any(c[0].dim() > 3 for c in cases)
-        if leading:
+        if leading and exc.status != "missing":  # a stub stays a stub
             fail(f"{what}: it must work with extra leading dimensions (B, h, T, d): use "
                  f"k.transpose(-2, -1) and softmax(dim=-1), not bmm or axes 1/2; {exc}")
         raise
