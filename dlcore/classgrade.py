@@ -4,7 +4,8 @@ Each pool process grades one submission at a time with its own sandbox; a submis
 unreadable, hostile or slow gets a report saying so and never stops the batch (``pool.py``:
 a dead grading process costs only its submission, which is retried once).  Writes
 ``reports/<student>__<notebook>.json|.txt``, ``grades.csv`` (one row per submission) and
-``exercises.csv`` (one row per submission and exercise).
+``exercises.csv`` (one row per submission and exercise), and the class analytics
+(``analytics.csv``, ``analytics.html``: ``analytics.py``).
 """
 
 from __future__ import annotations
@@ -136,6 +137,9 @@ def write_outputs(out: Path, rows: list[tuple[Submission, dict]]) -> None:
             for ex in rep["exercises"]:
                 ew.writerow([sub.student, rep["assignment"], rep["notebook"], ex["id"],
                              ex["score"], ex["max_score"], ex["status"]])
+    from dlcore import analytics
+
+    analytics.write(out, [(sub.student, rep) for sub, rep in rows])
 
 
 def table(rows: list[tuple[Submission, dict]]) -> str:
@@ -189,7 +193,8 @@ def main(*, paths: list[str], out: str, workers: int = 2, device: str = "cpu",
     rows = list(zip(subs, reports, strict=True))
     write_outputs(Path(out), rows)
     print(table(rows))
-    print(f"\n{len(rows)} submissions graded; reports and grades.csv in {out}/")
+    print(f"\n{len(rows)} submissions graded; reports and grades.csv in {out}/; class "
+          f"analytics in {Path(out) / 'analytics.html'}")
     if failures:
         print(f"dlcore: grading itself failed for {len(failures)} submission(s):", file=sys.stderr)
         for path, why in failures.items():

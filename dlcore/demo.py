@@ -107,6 +107,7 @@ def run(out: Path, assignment: str, workers: int) -> int:
           "(broken) gets no grades there, which nbgrader counts as 0.")
     feedback = sorted((course_dir / ".course" / "feedback").rglob("*.html"))
     print("\nopen these:")
+    print(f"  class analytics {out / 'analytics.html'}  (numbers in analytics.csv)")
     if feedback:
         print(f"  feedback HTML   {feedback[0]}  (and {len(feedback) - 1} more)")
     print(f"  grades CSV      {out / 'grades.csv'}  (dlcore and nbgrader side by side)")

@@ -188,3 +188,31 @@ def test_formgrader_lists_every_assignment_released(labs: dict[str, str],
     assert problems == [], problems
     page.close()
 
+
+
+@pytest.mark.slow
+def test_class_analytics_page(browser: object, tmp_path: Path) -> None:
+    """`dlcore grade`'s analytics.html: every figure shows, nothing is fetched from anywhere."""
+    for student, unfinished in (("ann", set()), ("bob", {"sigmoid", "relu", "q_vanishing"}),
+                                ("cyd", {"neuron_forward"})):
+        path = tmp_path / "class" / student / "s1_foundations" / "neurons.ipynb"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(completed("s1_foundations", "neurons", unfinished)))
+    out = tmp_path / "out"
+    subprocess.run([str(ROOT / ".venv" / "bin" / "dlcore"), "grade", str(tmp_path / "class"),
+                    "--out", str(out), "--no-progress"], cwd=ROOT, check=True,
+                   capture_output=True)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    requests: list[str] = []
+    problems: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto((out / "analytics.html").as_uri())
+    shown = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth)")
+    page.screenshot(path=str(ARTIFACTS / "5-class-analytics.png"), full_page=True)
+    assert len(shown) >= 2 and all(shown), shown
+    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+    assert problems == [], problems
+    assert page.get_by_role("heading", name="Hardest exercises").count() == 1
+    assert "sigmoid" in page.locator("table").nth(1).inner_text()
+    page.close()
