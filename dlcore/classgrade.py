@@ -177,19 +177,41 @@ def run_batch(subs: list[Submission], workers: int, device: str, progress: bool,
     return [rep for rep, _ in outcomes], failures
 
 
+def run_on_cluster(subs: list[Submission], scheduler: str, device: str, progress: bool,
+                   isolate: bool) -> tuple[list[dict], dict[str, str]]:
+    """``run_batch`` on a Dask distributed cluster (``cluster.py``)."""
+    from tqdm.auto import tqdm
+
+    try:
+        from dlcore import cluster
+    except ImportError:
+        raise UsageError("--scheduler needs Dask distributed: pip install distributed") from None
+    client = cluster.connect(scheduler)
+    bar = tqdm(total=len(subs), desc="grading", unit="nb", disable=not progress,
+               file=sys.stderr)
+    try:
+        return cluster.run_batch(subs, client, device, isolate, lambda: bar.update(1))
+    finally:
+        bar.close()
+
+
 def run(subs: list[Submission], workers: int, device: str, progress: bool) -> list[dict]:
     return run_batch(subs, workers, device, progress)[0]
 
 
 def main(*, paths: list[str], out: str, workers: int = 2, device: str = "cpu",
-         progress: bool = True, allow_unisolated: bool = False) -> int:
+         progress: bool = True, allow_unisolated: bool = False,
+         scheduler: str | None = None) -> int:
     from dlcore.sandbox import isolation
 
     subs = discover(paths)
     if not subs:
         raise UsageError("no .ipynb files found in " + ", ".join(paths))
     isolate = isolation.decide("grade", allow_unisolated)
-    reports, failures = run_batch(subs, workers, device, progress, isolate)
+    if scheduler is None:
+        reports, failures = run_batch(subs, workers, device, progress, isolate)
+    else:
+        reports, failures = run_on_cluster(subs, scheduler, device, progress, isolate)
     rows = list(zip(subs, reports, strict=True))
     write_outputs(Path(out), rows)
     print(table(rows))

@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--no-progress", action="store_true")
     g.add_argument("--allow-unisolated", action="store_true",
                    help="grade even where student code cannot be isolated (not recommended)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on this Dask distributed cluster (tcp://host:8786) instead of "
+                        "local worker processes")
     b = sub.add_parser("build", help="regenerate release/ and solutions/ with nbgrader")
     b.add_argument("assignments", nargs="*")
     b.add_argument("--force", action="store_true", help="rebuild even if the source is unchanged")
@@ -80,7 +83,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return classgrade.main(paths=args.submissions, out=args.out, workers=args.workers,
                                device=args.device, progress=not args.no_progress,
-                               allow_unisolated=args.allow_unisolated)
+                               allow_unisolated=args.allow_unisolated,
+                               scheduler=args.scheduler)
     if args.verb == "build":
         from dlcore import build
 
