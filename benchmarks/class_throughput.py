@@ -6,7 +6,8 @@
 
 Submissions cycle through perfect / partial / untouched.  Each notebook's class is graded as
 its own batch so its cost can be told apart; a core-second is busy CPU time of the whole
-machine (grading processes and sandboxes), so run it on an otherwise quiet machine.  Per notebook it prints
+machine (grading processes and sandboxes), so run it on an otherwise quiet machine.  Per
+notebook it prints
 
   - total:     the batch's core-seconds over N (what a batch of N costs per notebook);
   - amortised: (cost of N - cost of W) / (N - W) with W workers, the cost of one more

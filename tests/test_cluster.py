@@ -24,7 +24,7 @@ from dlcore import classgrade  # noqa: E402
 from dlcore.sandbox import isolation  # noqa: E402
 
 DASK = str(Path(sys.executable).with_name("dask"))
-STUDENTS = 6
+STUDENTS = 5
 
 
 def free_port() -> int:
