@@ -373,3 +373,82 @@ MUTANTS = {
     "q_vgg_ratio": {"wrong": {"inverted": "q_vgg_ratio = 49 / 27\n"}},
     "q_stride_equivariance": {"wrong": {"shifts_by_one": 'q_stride_equivariance = "a"\n'}},
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "conv_output_size": {
+        "ceil": "the division by the stride rounds up, so an incomplete last window is counted too",
+        "padding_once": "the padding is added on one side only instead of on both sides",
+        "ignores_dilation":
+            "the dilation is ignored: the window is taken to span kernel_size inputs even when "
+            "its taps are spread out",
+        "true_division":
+            "the division by the stride is a true division, so the size comes out as a float, not"
+            " an int",
+    },
+    "conv2d_naive": {
+        "flipped_kernel":
+            "the kernel is flipped (a true convolution) instead of laid over the window as is "
+            "(cross-correlation)",
+    },
+    "conv2d": {
+        "flipped_kernel":
+            "the kernel is flipped (a true convolution) instead of laid over the window as is "
+            "(cross-correlation)",
+        "pads_height_only": "the input is padded along the height only; the width gets no padding",
+        "stride_swapped": "the stride pair is read as (width, height) instead of (height, width)",
+        "bias_broadcast_last_axis":
+            "the bias is added along the last (width) axis instead of once per output channel",
+        "reuses_conv2d_naive":
+            "the convolution is not vectorised: it loops over pixels instead of building the "
+            "columns for one matrix product",
+    },
+    "max_pool2d": {
+        "stride_defaults_to_one":
+            "with no stride given, the windows move one pixel at a time instead of by the kernel "
+            "size",
+        "tied_max_counted_twice":
+            "a maximum that appears twice in a window (a tie) is added up once per copy instead "
+            "of taken once",
+        "max_starts_at_zero":
+            "the running maximum starts at 0, which is wrong for windows whose values are all "
+            "negative",
+    },
+    "avg_pool2d": {
+        "divides_by_kh_squared":
+            "the window sum is divided by kH * kH instead of kH * kW (wrong for non-square "
+            "windows)",
+        "pads_to_ceil":
+            "incomplete windows at the bottom/right border are zero-padded and kept instead of "
+            "dropped",
+    },
+    "receptive_field": {
+        "ignores_strides":
+            "the strides are ignored: every layer adds k - 1 input pixels, as if all strides were"
+            " 1",
+        "own_stride_counts":
+            "a layer's own stride widens its own window (the jump is multiplied by the stride "
+            "before it is used)",
+        "sums_kernels":
+            "the kernel sizes are simply added up, ignoring that neighbouring windows overlap",
+    },
+    "q_conv_params": {
+        "forgot_bias": "the biases (one per output channel) are not counted",
+    },
+    "q_params_image_size": {
+        "grows_with_pixels":
+            "a convolution's parameter count is thought to grow with the number of pixels",
+    },
+    "q_vgg_ratio": {
+        "inverted":
+            "the ratio is taken the wrong way round: the 7x7 layer's parameters over the three "
+            "3x3 layers'",
+    },
+    "q_stride_equivariance": {
+        "shifts_by_one":
+            "a stride-2 convolution's output is thought to shift by the same one pixel as its "
+            "input",
+    },
+}

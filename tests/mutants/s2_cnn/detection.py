@@ -496,3 +496,102 @@ MUTANTS = {
         "correct": {"spaces": 'q_one_two_stage = "b "'},
     },
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "box_iou": {
+        "min_max_swapped":
+            "the intersection corners take the min of the top-left corners and the max of the "
+            "bottom-right ones (the enclosing box)",
+        "no_clamp":
+            "the intersection's width and height are not clamped at 0, so two disjoint boxes get "
+            "a positive intersection",
+        "intersection_counted_twice":
+            "the union is the sum of the two areas without subtracting the intersection, which is"
+            " counted twice",
+    },
+    "nms": {
+        "greater_equal":
+            "the comparison with the threshold is not strict: a box whose IoU with a kept box "
+            "equals it is removed too",
+        "not_sorted":
+            "the boxes are processed in index order instead of sorted by decreasing score",
+        "removed_boxes_suppress":
+            "boxes that were already removed still suppress other boxes (only kept boxes should)",
+        "float_indices": "the kept indices are returned as a float tensor instead of int64",
+    },
+    "anchor_grid": {
+        "centred_in_cell":
+            "the anchors are centred in the middle of each cell instead of at the cell's top-left"
+            " corner",
+        "not_rounded": "the base anchors are not rounded to whole pixels",
+        "ratio_w_over_h":
+            "the aspect ratio is taken as width over height instead of height over width",
+    },
+    "encode_boxes": {
+        "log_ratio_inverted":
+            "the log size ratio is inverted: anchor size over box size instead of box size over "
+            "anchor size",
+        "offsets_by_gt_size":
+            "the centre offsets are divided by the ground-truth box's size instead of the "
+            "anchor's size",
+    },
+    "decode_boxes": {
+        "multiplies_weights": "the deltas are multiplied by the weights instead of divided by them",
+        "no_clip": "dw and dh are not clamped at BBOX_XFORM_CLIP before the exp",
+        "x_y_swapped":
+            "the centre offsets are scaled by the wrong side: dx by the anchor's height and dy by"
+            " its width",
+    },
+    "yolo_targets": {
+        "offsets_in_image":
+            "the centre is given as a fraction of the whole image instead of as its offset inside"
+            " its cell",
+        "last_box_wins":
+            "when several centres fall in one cell, the last box overwrites the others instead of"
+            " the largest box owning it",
+        "size_per_cell":
+            "the box width and height are measured in grid cells instead of as fractions of the "
+            "image",
+        "border_not_clamped":
+            "a box centre exactly on the right or bottom image border is not clamped into the "
+            "last cell",
+    },
+    "ssd_default_boxes": {
+        "no_extra_box": "the extra square box of size sqrt(s_k * s_(k+1)) is left out",
+        "one_box_per_ratio":
+            "each aspect ratio gives only one box instead of two (the ratio and its inverse)",
+    },
+    "roi_align": {
+        "aligned_false": "the half-pixel offset is left out (the behaviour of aligned=False)",
+        "no_spatial_scale":
+            "the box is not multiplied by spatial_scale, so it stays in image pixels on the "
+            "smaller feature map",
+    },
+    "average_precision": {
+        "not_sorted_by_score":
+            "the predictions are matched in index order instead of in decreasing score order",
+        "gt_matched_twice":
+            "a ground-truth box that is already matched can be matched again by a later prediction",
+        "raw_precision":
+            "the raw precision is used instead of its envelope (the best precision at that recall"
+            " or higher)",
+        "returns_tensor": "the AP is returned as a tensor instead of a Python float",
+    },
+    "q_nms_threshold": {
+        "fewer_boxes":
+            "raising the NMS threshold is thought to make more boxes count as duplicates",
+    },
+    "q_anchor_count": {
+        "per_cell_forgotten":
+            "the anchors per cell (sizes times aspect ratios) are forgotten: one anchor per cell "
+            "is counted",
+    },
+    "q_one_two_stage": {
+        "backbone_twice":
+            "two-stage detectors are thought to be more accurate because they run the backbone "
+            "twice",
+    },
+}

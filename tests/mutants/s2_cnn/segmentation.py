@@ -425,3 +425,96 @@ MUTANTS = {
         "correct": {"upper_case": 'q_per_class_masks = "B"'},
     },
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "pad_to_match": {
+        "extra_on_top_left":
+            "the odd extra row or column of padding goes on the top/left instead of the "
+            "bottom/right",
+        "h_w_swapped":
+            "the F.pad amounts are given as (top, bottom, left, right), so the height and width "
+            "padding are swapped",
+        "all_at_bottom_right":
+            "all the padding goes at the bottom/right instead of being split between the two sides",
+        "interpolates":
+            "the map is resized by interpolation instead of zero-padded to the reference's size",
+    },
+    "unet": {
+        "skip_added":
+            "the skip connection is added to the upsampled map instead of concatenated with it",
+        "cat_order_swapped":
+            "the upsampled map is concatenated before the skip instead of after it",
+        "crops_skip":
+            "the skip (encoder) map is cropped to the upsampled map instead of padding the "
+            "upsampled map",
+        "pads_top_left":
+            "all the padding of the upsampled map goes on the top/left instead of being split as "
+            "in pad_to_match",
+        "no_padding": "the upsampled map is not padded to the skip's size before the concatenation",
+        "average_pooling": "the encoder downsamples with average pooling instead of max pooling",
+        "interpolate_upsampling":
+            "the decoder upsamples by interpolation instead of with the ConvTranspose2d layers "
+            "up2 and up1",
+    },
+    "dice_score": {
+        "no_factor_two": "the Dice score lacks the factor 2 on the intersection",
+        "nan_when_empty":
+            "a class that appears in neither prediction nor target gives 0/0 (NaN) instead of "
+            "following the empty-class rule",
+        "eps_gives_zero":
+            "an eps in the denominator makes a class that appears nowhere score 0 instead of "
+            "following the empty-class rule",
+        "per_image_average":
+            "the scores are computed per image and averaged over the batch instead of counting "
+            "pixels over the whole batch",
+        "micro_mean":
+            "the mean pools all classes' pixels into one fraction (micro average) instead of "
+            "averaging the per-class scores",
+        "empty_left_out_of_mean":
+            "classes that appear nowhere are left out of the mean instead of staying in it",
+    },
+    "iou_score": {
+        "union_counts_overlap_twice":
+            "the union is |P| + |T| without subtracting the intersection, so the overlap is "
+            "counted twice",
+        "computes_dice": "the IoU is computed with the Dice formula instead",
+        "nan_when_empty":
+            "a class that appears nowhere gives 0/0 (NaN) and is skipped in the mean instead of "
+            "following the empty-class rule",
+        "frequency_weighted_mean":
+            "the mean weights each class by its number of target pixels instead of averaging the "
+            "classes equally",
+        "only_in_target_scores_one":
+            "a class present in only the prediction or only the target is treated like a class "
+            "that appears nowhere",
+    },
+    "mask_head": {
+        "label_minus_one": "the mask is picked at label - 1, as if class 0 were not the background",
+        "column_indexing":
+            "every RoI gets the masks of all the RoIs' labels instead of the single mask of its "
+            "own class",
+        "all_classes":
+            "the logits of all classes are returned instead of only the mask of each RoI's class",
+        "sigmoid": "a sigmoid is applied, so the head returns probabilities instead of logits",
+        "no_relu_after_upsampling":
+            "the ReLU between the upsampling conv5_mask and mask_fcn_logits is left out",
+        "flat_sequential":
+            "mask_head is one flat Sequential of convs and ReLUs instead of 4 blocks, so its "
+            "parameter names differ",
+    },
+    "q_dice_from_iou": {
+        "iou_itself": "the Dice score is thought to equal the IoU",
+        "without_factor_two": "the factor 2 of Dice is left out when converting from IoU",
+    },
+    "q_bottleneck_size": {
+        "ceil": "max pooling is thought to round odd sizes up instead of down",
+    },
+    "q_per_class_masks": {
+        "cheaper":
+            "per-class masks are thought to be used because they cost fewer operations than a "
+            "softmax",
+    },
+}

@@ -227,3 +227,85 @@ MUTANTS = {
     "q_head_params": {"wrong": {"ten_classes_no_bias": "q_head_params = 5120\n"}},
     "q_when_finetune": {"wrong": {"little_data": 'q_when_finetune = "a"\n'}},
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "freeze": {
+        "eval_instead_of_requires_grad":
+            "the module is switched to eval mode instead of turning off each parameter's "
+            "requires_grad",
+        "module_attribute":
+            "requires_grad is set as an attribute of the module instead of on each parameter, so "
+            "nothing is frozen",
+        "eval_and_requires_grad":
+            "the parameters are frozen but the module is also switched to eval mode, which freeze"
+            " must leave alone",
+        "conv_and_linear_only":
+            "only Conv2d and Linear layers are frozen; BatchNorm's weight and bias stay trainable",
+        "weights_only": "only the weights are frozen; the biases stay trainable",
+        "detach_rebinds":
+            "each parameter is detached into a new variable, which leaves the parameters "
+            "themselves trainable",
+        "keeps_head_trainable":
+            "the head (fc) is left trainable instead of freezing every parameter of the module",
+        "returns_module": "freeze returns the module instead of returning nothing",
+    },
+    "replace_head": {
+        "hard_coded_512":
+            "the new head's input size is hard-coded to 512 instead of read from the old head's "
+            "in_features",
+        "out_features_as_input":
+            "the new head's input size is the old head's out_features instead of its in_features",
+        "returns_head": "the new head is returned instead of the model",
+        "never_assigned": "the new head is created but never assigned to model.fc",
+        "softmax_head":
+            "a softmax is added after the new head, so it outputs probabilities instead of logits",
+        "no_bias": "the new head is created without a bias",
+        "frozen_head": "the new head is frozen, so it gets no gradient",
+        "unfreezes_everything":
+            "every parameter of the model is made trainable again instead of leaving the backbone"
+            " as it was",
+    },
+    "count_trainable": {
+        "counts_frozen_too": "frozen parameters are counted too",
+        "counts_tensors":
+            "the parameter tensors are counted instead of the numbers (numel) inside them",
+        "inverted_condition": "the frozen parameters are counted instead of the trainable ones",
+        "nested_double_count":
+            "each parameter is counted once per module that contains it (parameters() already "
+            "recurses)",
+        "state_dict":
+            "the state_dict is counted: frozen parameters and buffers such as BatchNorm's "
+            "statistics are included",
+        "float_result": "the count is returned as a float instead of an int",
+    },
+    "param_groups": {
+        "head_in_both":
+            "the backbone group takes every parameter of the model, so the head is in both groups"
+            " and frozen ones are kept",
+        "swapped_lrs":
+            "the two learning rates are swapped: the backbone gets head_lr and the head "
+            "backbone_lr",
+        "frozen_included": "frozen parameters are included in the groups instead of left out",
+        "named_pairs":
+            "the groups hold (name, parameter) pairs instead of the parameter tensors themselves",
+        "head_group_only": "only the head's group is returned; the backbone group is missing",
+        "wrong_key": "the learning rate is stored under a key other than 'lr'",
+        "head_first": "the head group comes first and the backbone group second",
+    },
+    "q_bn_stats": {
+        "buffers_frozen":
+            "frozen BatchNorm layers are thought to stop updating their running statistics in "
+            "train mode",
+    },
+    "q_head_params": {
+        "ten_classes_no_bias": "the bias of the new head is not counted",
+    },
+    "q_when_finetune": {
+        "little_data":
+            "fine-tuning the whole backbone is thought to gain most with little data that looks "
+            "like ImageNet",
+    },
+}

@@ -250,3 +250,70 @@ def gru_cell(x, h, W_ih, W_hh, b_ih, b_hh):
         "correct": {"spaces": 'q_forget_bias = "a "'},
     },
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "lstm_cell": {
+        "gate_order_ifog":
+            "the gate blocks are read in the order (i, f, o, g) instead of PyTorch's (i, f, g, o)",
+        "gate_order_figo":
+            "the gate blocks are read in the order (f, i, g, o) instead of PyTorch's (i, f, g, o)",
+        "g_sigmoid": "the candidate g goes through a sigmoid instead of a tanh",
+        "o_tanh": "the output gate o goes through a tanh instead of a sigmoid",
+        "no_tanh_of_c": "the tanh of the new cell state is left out of h_new",
+        "h_from_old_c": "h_new is computed from the old cell state c instead of the new one",
+        "forget_gate_on_h": "the forget gate scales the hidden state h instead of the cell state c",
+        "returns_old_c": "the input cell state c is returned instead of the new one",
+        "returns_c_then_h": "the pair is returned as (c_new, h_new) instead of (h_new, c_new)",
+        "returns_a_list": "the result is returned as a list instead of a tuple (h_new, c_new)",
+        "no_b_ih": "the input bias b_ih is left out of the gates",
+        "no_b_hh": "the recurrent bias b_hh is left out of the gates",
+        "g_and_o_rows_of_W_hh_swapped":
+            "the g and o row blocks of W_hh are swapped, so their recurrent parts come from each "
+            "other's rows",
+        "interleaved_gates":
+            "the gates are taken as interleaved columns instead of four consecutive blocks of H "
+            "columns",
+        "cell_state_in_place": "the cell state c is updated in place, which changes the caller's c",
+        "computes_in_float32":
+            "the gates are computed in float32, losing precision on float64 inputs",
+    },
+    "gru_cell": {
+        "paper_reset_before_matmul":
+            "the reset gate multiplies h before the matrix product (original paper) instead of "
+            "after it (PyTorch)",
+        "gate_order_zrn": "the gate blocks are read as (z, r, n) instead of PyTorch's (r, z, n)",
+        "no_reset": "the reset gate r is never applied to the candidate",
+        "b_hn_outside_reset":
+            "the bias b_hn is added outside the reset product instead of inside it",
+        "reset_on_input_too":
+            "the reset gate multiplies the input part of the candidate too, not only the "
+            "recurrent part",
+        "z_swapped": "z and 1 - z are swapped: z weighs the candidate instead of the old state",
+        "n_sigmoid": "the candidate n goes through a sigmoid instead of a tanh",
+        "r_tanh": "the reset gate r goes through a tanh instead of a sigmoid",
+        "no_b_ih": "the input bias b_ih is left out",
+        "no_b_hh": "the recurrent bias b_hh is left out",
+    },
+    "q_cell_gradient": {
+        "matrix_product":
+            "the cell-state gradient is thought to be a matrix product at every step, as in a "
+            "vanilla RNN",
+        "identity":
+            "the cell state is thought to never change, so that its gradient is always the "
+            "identity",
+    },
+    "q_gru_params": {
+        "lstm_count": "the GRU is counted with four gate blocks, like an LSTM, instead of three",
+        "one_bias": "only one of the two biases is counted",
+    },
+    "q_update_gate": {
+        "overwritten":
+            "an update gate z near 1 is thought to overwrite the unit with the candidate",
+    },
+    "q_forget_bias": {
+        "forget_faster": "the positive forget-gate bias is thought to make the LSTM forget faster",
+    },
+}
