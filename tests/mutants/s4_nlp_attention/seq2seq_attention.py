@@ -395,3 +395,97 @@ def greedy_decode(step_fn, state, bos_id, eos_id, max_len):
     "q_num_scores": {"wrong": {"sum_not_product": "q_num_scores = 42"},
                      "correct": {"float": "q_num_scores = 360.0"}},
 }
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "bahdanau_attention": {
+        "mask_filled_with_zero": "masked scores are filled with 0 instead of -inf, so padding "
+                                 "still gets a share of the weight",
+        "softmax_over_batch": "the softmax runs over the batch axis instead of the source "
+                              "positions",
+        "W_q_not_transposed": "the query is multiplied by W_q instead of its transpose",
+        "inverted_mask": "the mask is inverted: the valid positions are masked out and the padding "
+                         "is attended",
+        "mask_after_softmax": "the weights are multiplied by the mask after the softmax, so the "
+                              "rows no longer sum to 1",
+        "mask_after_softmax_renormalised": "the weights are masked and renormalised after the "
+                                           "softmax instead of masking the scores with -inf "
+                                           "before it",
+        "scaled_by_sqrt_A": "the scores are divided by sqrt(A), the attention size: a Transformer "
+                            "scaling that Bahdanau's score does not have",
+        "naive_softmax": "the softmax is written by hand without subtracting the row maximum, so "
+                         "large scores overflow",
+        "returns_weights_then_context": "the two outputs are returned in the wrong order, weights "
+                                        "before context",
+        "weights_detached": "the weights are detached, so no gradient flows back through them to "
+                            "the query and the scoring parameters",
+    },
+    "luong_attention": {
+        "dot_scaled_by_sqrt_d": "the dot scores are divided by sqrt(d): a Transformer scaling "
+                                "that Luong's attention does not use",
+        "general_W_transposed": "the general score uses W transposed",
+        "concat_k_then_q": "the concat score splits W as if it acted on [k; q], key first, "
+                           "instead of [q; k]",
+        "concat_no_tanh": "the tanh is left out of the concat score",
+        "mask_filled_with_zero": "masked scores are filled with 0 instead of -inf, so padding "
+                                 "still gets a share of the weight",
+        "inverted_mask": "the mask is inverted: the valid positions are masked out and the padding "
+                         "is attended",
+        "softmax_over_batch": "the softmax runs over the batch axis instead of the source "
+                              "positions",
+        "unknown_method_returns_none": "an unknown method returns None instead of raising "
+                                       "ValueError",
+        "unknown_method_silent_value_error": "an unknown method raises a ValueError whose message "
+                                             "names neither the method nor the valid ones",
+    },
+    "attention_decoder_step": {
+        "attends_with_new_state": "the context for the read-out and the returned weights are "
+                                  "recomputed from the new state s_t (Luong's order)",
+        "mask_not_passed": "the mask is not passed to the attention, so padded source positions "
+                           "get weight",
+        "readout_with_previous_state": "the read-out uses the previous state s_{t-1} instead of "
+                                       "the new state s_t",
+        "returns_previous_state": "the previous state s_{t-1} is returned instead of the new "
+                                  "state s_t",
+        "readout_context_first": "the read-out concatenates [c_t; s_t] instead of [s_t; c_t]",
+        "context_before_embedding": "the GRU input is [c_t; E[y_{t-1}]] instead of "
+                                    "[E[y_{t-1}]; c_t]",
+    },
+    "teacher_forcing_inputs": {
+        "no_shift": "the targets are returned unshifted, without <bos> in front",
+        "keeps_last_target": "a <bos> is put in front but the last target is not dropped, so the "
+                             "inputs are one step longer",
+        "shifted_left": "the targets are shifted left, with <bos> at the end, instead of right",
+        "in_place": "the shift is done in place, changing the targets tensor that was passed in",
+        "float_bos_column": "the inputs come out as a float tensor instead of a LongTensor",
+    },
+    "greedy_decode": {
+        "feeds_bos_every_step": "the <bos> token is fed at every step instead of the token "
+                                "generated at the previous step",
+        "never_stops_early": "decoding runs all max_len steps even after every row has emitted "
+                             "<eos>",
+        "stops_at_first_eos": "decoding stops as soon as one row emits <eos> instead of waiting "
+                              "for every row",
+        "no_eos_fill": "a finished row keeps the model's argmax after its <eos> instead of being "
+                       "filled with eos_id",
+        "includes_bos": "the returned tokens start with <bos>",
+        "one_step_short": "decoding runs at most max_len - 1 steps, one fewer than allowed",
+    },
+    "q_query_state": {
+        "current_in_both": "the query is thought to be the current decoder state in Bahdanau's "
+                           "attention as well as in Luong's",
+    },
+    "q_masked_weight": {
+        "minus_inf": "the -inf that fills a masked score is confused with the weight that comes "
+                     "out of the softmax",
+    },
+    "q_no_params": {
+        "general": "the general score of Luong is thought to be parameter-free, overlooking its "
+                   "learned matrix W",
+    },
+    "q_num_scores": {
+        "sum_not_product": "the numbers of source and output tokens are added instead of "
+                           "multiplied",
+    },
+}

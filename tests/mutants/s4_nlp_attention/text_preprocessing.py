@@ -462,3 +462,99 @@ def stem(word):
     "q_stem_hoping": {"wrong": {"lemma": 'q_stem_hoping = "hope"'},
                       "correct": {"computed": 'q_stem_hoping = stem("hoping")'}},
 }
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "tokenize": {
+        "split_on_whitespace": "the text is only split at whitespace, so punctuation stays glued "
+                               "to the words",
+        "regex_backslash_w": "words are runs of the regex class \\w, so _ counts as a letter and "
+                             "an apostrophe inside a word splits it",
+        "ascii_letters_only": "only the ASCII letters a-z and digits count as word characters, so "
+                              "accented and non-Latin letters are split off",
+        "no_lower_case": "the text is not lower-cased before it is split",
+        "apostrophe_always_split": "an apostrophe between two word characters is split off instead "
+                                   "of staying inside the word",
+        "apostrophe_kept_at_edges": "every apostrophe counts as a word character, even at the "
+                                    "start or end of a word",
+        "isalpha_drops_digits": "only letters (str.isalpha) count as word characters, so each "
+                                "digit becomes a token of its own",
+    },
+    "build_vocab": {
+        "greater_than_min_freq": "a token is kept only when its count is strictly greater than "
+                                 "min_freq, dropping those seen exactly min_freq times",
+        "most_common_ties": "tokens with the same count stay in order of first appearance instead "
+                            "of being sorted alphabetically",
+        "specials_counted_twice": "a special token that also appears in the text is counted and "
+                                  "listed a second time",
+        "specials_last": "the special tokens are put after the corpus tokens instead of first",
+        "stoi_from_one": "the ids in stoi start at 1, so stoi is off by one from the positions in "
+                         "itos",
+        "default_specials_always": "the default SPECIALS are used instead of the specials passed "
+                                   "in",
+    },
+    "encode": {
+        "unk_is_always_1": "an unknown token gets the fixed id 1 instead of the id of <unk> looked "
+                           "up in the vocabulary",
+        "unk_gets_pad_id": "an unknown token gets the id of <pad> instead of the id of <unk>",
+        "flag_ignored": "the <bos> and <eos> tokens are added even when add_bos_eos is False",
+        "bos_eos_swapped": "the sequence is wrapped the wrong way round, with <eos> in front and "
+                           "<bos> at the end",
+        "returns_a_list": "the ids are returned as a Python list instead of a LongTensor",
+    },
+    "decode": {
+        "keeps_bos_eos": "only <pad> is left out, while <bos> and <eos> stay in the output",
+        "drops_unk": "the <unk> tokens are left out too, along with <pad>, <bos> and <eos>",
+        "stops_at_first_eos": "decoding stops at the first <eos>, losing every token after it",
+        "keeps_pad": "the <pad> tokens stay in the output, while <bos> and <eos> are left out",
+    },
+    "pad_batch": {
+        "zero_padding": "the padding is filled with 0 instead of pad_id",
+        "inverted_mask": "the mask is inverted: True marks the padding instead of the real tokens",
+        "keeps_last_tokens": "truncation to max_len keeps the last tokens of a sequence instead of "
+                             "the first",
+        "lengths_not_truncated": "lengths holds the original sequence lengths, ignoring the "
+                                 "truncation to max_len",
+        "T_is_max_len": "the padded length T is max_len whenever max_len is given, even when every "
+                        "sequence is shorter",
+        "float_padded": "padded is a float tensor instead of having the dtype of the sequences",
+        "left_padding": "the padding goes on the left of each row (tokens right-aligned) instead "
+                        "of after the tokens",
+    },
+    "rule_lemmatize": {
+        "global_lexicon": "the global LEXICON of the setup cell is used instead of the lexicon "
+                          "passed in",
+        "no_two_letter_guard": "a suffix rule is applied even when it leaves fewer than 2 letters "
+                               "of stem",
+        "undoubles_l_s_z": "restore also undoubles a final ll, ss or zz, not only the other "
+                           "doubled consonants",
+        "stem_before_stem_e": "restore looks the bare stem up in the lexicon before stem + e",
+        "no_ss_us_is_rule": "words ending in -ss, -us or -is are not kept unchanged, so the -s "
+                            "rule strips their final s",
+        "irregular_of_any_pos": "an irregular form is looked up in the tables of every part of "
+                                "speech, not only in the word's own POS",
+    },
+    "stem": {
+        "ies_to_y": "step 1a turns -ies into -y instead of -i",
+        "no_vowel_condition": "the suffix -ed or -ing is removed even when the part before it has "
+                              "no vowel",
+        "undoubles_l_s_z": "step 1b also undoubles a final ll, ss or zz after removing -ed or -ing",
+        "eed_falls_through_to_ed": "a word ending in -eed with no vowel before it falls through to "
+                                   "the -ed rule instead of being left alone",
+        "no_e_after_at_bl_iz": "no e is added back when the result of step 1b ends in -at, -bl or "
+                               "-iz",
+    },
+    "q_unk_rate": {
+        "falls": "a larger min_freq is thought to leave fewer unknown tokens in held-out text",
+    },
+    "q_pad_share": {
+        "real_share": "the share of real tokens is given instead of the share of padding",
+        "percent": "the padding share is given as a percentage instead of a fraction between 0 and "
+                   "1",
+    },
+    "q_stem_hoping": {
+        "lemma": "the dictionary lemma is given instead of what the Porter step-1 stemmer actually "
+                 "returns",
+    },
+}
