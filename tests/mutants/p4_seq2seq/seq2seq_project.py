@@ -428,3 +428,92 @@ MUTANTS = {
         "correct": {"float": "q_positions = 30.0"},
     },
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "make_batch": {
+        "left_padding": "the sources are padded on the left instead of the right",
+        "inverted_src_mask": "src_mask is True at the padding instead of at the real characters",
+        "no_shift": (
+            "tgt_in is not shifted: it holds the target and <eos> like tgt_out instead of <bos> "
+            "and the target"
+        ),
+        "no_eos": "tgt_out has no <eos> after the target characters",
+        "unknown_as_pad": "characters missing from the vocabulary become <pad> instead of <unk>",
+        "eos_not_in_mask": (
+            "tgt_mask is False at the <eos>, so <eos> is not counted as a real target position"
+        ),
+    },
+    "masked_cross_entropy": {
+        "mean_over_all_positions": (
+            "the loss is averaged over all B * T positions, padding included, instead of over the "
+            "valid ones"
+        ),
+        "mean_of_sequence_means": (
+            "the loss is the mean of per-sequence means instead of one mean over all valid "
+            "positions"
+        ),
+        "ignore_index_pad": (
+            "the mask is not used and positions whose target is <pad> are skipped instead"
+        ),
+        "log_of_softmax": (
+            "the log is taken of the softmax probabilities, which underflow to 0 for extreme "
+            "logits"
+        ),
+        "item_breaks_graph": (
+            "the loss is rebuilt from Python numbers, so it is cut off from the autograd graph"
+        ),
+    },
+    "Seq2Seq": {
+        "no_attention_mask": (
+            "the scores of padded source positions are not set to -inf before the softmax"
+        ),
+        "inverted_attention_mask": (
+            "the attention mask is inverted: the real characters get -inf and the padding is "
+            "attended"
+        ),
+        "final_state_after_padding": (
+            "the decoder starts from the encoder state at the last position, after the pads, not "
+            "after the last real character"
+        ),
+        "state_not_carried_in_forward": (
+            "forward does not pass the new decoder state on to the next step, so every step starts"
+            " from the encoder state"
+        ),
+        "context_computed_but_unused": (
+            "the attention weights are computed but the context is never fed to the GRUCell or the"
+            " output layer"
+        ),
+    },
+    "greedy_decode": {
+        "runs_on_after_eos": (
+            "finished rows keep producing tokens after their <eos> instead of <pad>"
+        ),
+        "eos_dropped": "the <eos> itself is replaced by <pad> instead of being kept in the output",
+        "pad_first": "the <pad> token is fed as the first decoder input instead of <bos>",
+        "always_feeds_bos": (
+            "the <bos> token is fed at every step instead of the previous arg-max token"
+        ),
+        "one_step_short": "decoding stops after max_len - 1 steps instead of max_len",
+    },
+    "q_mha_mask": {
+        "same_convention": (
+            "key_padding_mask is thought to use this notebook's convention, True = may attend"
+        ),
+        "zeros_anyway": (
+            "attention weights on padding are thought to be zero anyway, whatever the mask"
+        ),
+    },
+    "q_bottleneck": {
+        "fewer_parameters": (
+            "the model without attention is thought to fail only because it has fewer parameters "
+            "and underfits"
+        ),
+    },
+    "q_positions": {
+        "all_positions": "all B * T positions are counted, padding included",
+        "without_eos": "the <eos> of each target is not counted as a position",
+    },
+}

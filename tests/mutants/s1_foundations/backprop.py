@@ -587,3 +587,138 @@ MUTANTS = {
         "correct": {"reference": 'q_dW_needs = "b"'},
     },
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "numerical_gradient": {
+        "forward_difference": (
+            "the forward difference (f(x + h) - f(x)) / h is used instead of the central "
+            "difference"
+        ),
+        "modifies_x_in_place": (
+            "x is perturbed in place and its old values are never put back, so the caller's x is "
+            "changed"
+        ),
+        "only_2d_inputs": (
+            "the loop only handles two-dimensional inputs instead of every element of a tensor of "
+            "any shape"
+        ),
+        "ignores_h": "the h passed in is ignored and a fixed step is always used",
+        "divides_by_h": "the central difference is divided by h instead of 2h",
+        "float32_result": "the gradient is created in float32 instead of the dtype of x",
+    },
+    "linear_forward": {
+        "no_bias": "the bias b is not added",
+        "W_not_transposed": "x is multiplied by W instead of by W transposed",
+        "float32_buffer": (
+            "the output is written into a float32 buffer instead of one with the dtype of x"
+        ),
+    },
+    "linear_backward": {
+        "dW_transposed": (
+            "dW is computed as x^T dout, the transpose of dW, shape (D, M) instead of (M, D)"
+        ),
+        "db_not_summed": "db is not summed over the batch (one bias gradient per example)",
+        "db_summed_over_wrong_axis": "db is summed over the output units instead of over the batch",
+        "db_mean": "db is averaged over the batch instead of summed",
+        "dx_transposed": "dx is computed as its transpose, shape (D, N) instead of (N, D)",
+    },
+    "relu_backward": {
+        "passes_gradient_at_zero": (
+            "the gradient is let through where x is exactly 0 (relu'(0) taken as 1 instead of 0)"
+        ),
+        "mask_only": (
+            "only the ReLU mask is returned, without multiplying by the upstream gradient dout"
+        ),
+        "relu_of_dout": (
+            "the ReLU is applied to dout (negative upstream gradients zeroed) instead of masking "
+            "where x <= 0"
+        ),
+    },
+    "softmax_cross_entropy_backward": {
+        "sum_not_mean": "the 1/N of the mean is forgotten, giving the gradient of the summed loss",
+        "no_max_subtraction": (
+            "exp is taken of the raw logits without subtracting the row maximum, so it overflows "
+            "for large logits"
+        ),
+        "softmax_over_batch": (
+            "the softmax is normalised over the batch instead of over the classes"
+        ),
+        "forgets_onehot": "the one-hot targets are not subtracted from the softmax",
+    },
+    "mlp_gradients": {
+        "no_relu_mask": (
+            "the ReLU mask is forgotten in the backward pass, so gradient flows through inactive "
+            "hidden units"
+        ),
+        "dW2_from_preactivation": "dW2 uses the pre-activation z1 instead of the ReLU output h",
+        "grads_of_summed_loss": (
+            "the gradients leave out the 1/N of the mean (they are those of the summed loss)"
+        ),
+        "dW1_transposed": "dW1 is computed as its transpose, shape (D, H) instead of (H, D)",
+        "summed_loss": "the returned loss is summed over the batch instead of averaged",
+    },
+    "Value": {
+        "grad_assigned_not_accumulated": (
+            "gradients are overwritten instead of accumulated, so a node used twice keeps only one"
+            " contribution"
+        ),
+        "no_topological_sort": (
+            "backward walks the graph from the output without a topological order, so nodes pass "
+            "on incomplete gradients"
+        ),
+        "topological_order_not_reversed": (
+            "the nodes' _backward run in topological order instead of reversed topological order"
+        ),
+        "no_grad_seed": "the output's own gradient is not set to 1.0 before the backward pass",
+        "mul_forgets_upstream": (
+            "in multiplication, the first operand's gradient is not multiplied by the upstream "
+            "gradient"
+        ),
+        "tanh_derivative_1_minus_t": (
+            "the tanh derivative is taken as 1 - tanh(a) instead of 1 - tanh(a)^2"
+        ),
+        "pow_derivative_missing_k": (
+            "the power rule drops the factor k: a^(k-1) instead of k a^(k-1)"
+        ),
+        "relu_derivative_is_output": (
+            "the ReLU derivative is taken as the ReLU output instead of 1[a > 0]"
+        ),
+        "exp_derivative_forgotten": (
+            "exp passes the upstream gradient through unchanged, forgetting the local derivative "
+            "e^a"
+        ),
+        "rsub_sign_flipped": (
+            "a number minus a Value computes the Value minus the number (the sign of 1 - a is "
+            "flipped)"
+        ),
+        "rtruediv_flipped": (
+            "a number divided by a Value computes the Value divided by the number (1 / a becomes a"
+            " / 1)"
+        ),
+    },
+    "q_backprop_computes": {
+        "updates_weights": (
+            "backpropagation is thought to update the parameters itself, like a gradient descent "
+            "step"
+        ),
+        "finite_differences": (
+            "backpropagation is thought to approximate the gradient by finite differences, one "
+            "parameter at a time"
+        ),
+    },
+    "q_fd_evaluations": {
+        "n_not_2n": (
+            "central differences are thought to need only one loss evaluation per parameter"
+        ),
+        "backprop_count": (
+            "finite differences are thought to cost as few passes as backprop, whatever the number"
+            " of parameters"
+        ),
+    },
+    "q_dW_needs": {
+        "dout_and_W": "dW is thought to be computed from dout and the weights W",
+    },
+}

@@ -455,3 +455,154 @@ MUTANTS = {
     "q_seeds": {"wrong": {"both_converge": 'q_seeds = "a"'}},
     "q_features": {"wrong": {"hand_made_wins": 'q_features = "a"'}},
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "softmax_regression_fit": {
+        "sum_not_mean": (
+            "the cross-entropy is summed over the examples instead of averaged (its gradient is "
+            "not divided by N)"
+        ),
+        "penalty_gradient_2lam": (
+            "the gradient of the penalty (lambda/2)||W||^2 is taken as 2 lambda W instead of "
+            "lambda W"
+        ),
+        "penalises_bias": "the bias b is penalised by the weight decay too",
+        "random_init": "the weights W start from small random values instead of zeros",
+        "mse_on_one_hot": (
+            "the model is trained with squared error between the logits and the one-hot labels "
+            "instead of cross-entropy"
+        ),
+        "transposed_weights": (
+            "the weight matrix W is stored as (D, C) instead of (C, D) like nn.Linear.weight"
+        ),
+    },
+    "ridge_closed_form": {
+        "penalises_intercept": (
+            "a column of ones is appended to X and penalised, so the intercept is shrunk too"
+        ),
+        "no_centering": "the data X and y are not centred and the intercept is left at zero",
+        "uncentred_w_then_intercept": (
+            "w is solved on uncentred X and y, and only then the intercept is taken from the means"
+        ),
+        "alpha_scaled_by_N": (
+            "the squared error is divided by N but the penalty is not (that is Ridge with N times "
+            "alpha)"
+        ),
+        "intercept_is_mean_y": (
+            "the intercept is taken as the mean of y, without subtracting xbar . w"
+        ),
+        "dual_form_uncentred": "the data X and y are not centred and the intercept is left at zero",
+    },
+    "ridge_gradient_descent": {
+        "penalty_not_divided_by_N": (
+            "the penalty's gradient alpha w is not divided by N (this converges to Ridge with N "
+            "times alpha)"
+        ),
+        "penalises_intercept": "the intercept b is penalised like w",
+        "sum_loss_gradient": (
+            "the gradients are not divided by N, as if the objective were divided by 2 instead of "
+            "2N"
+        ),
+        "gradient_twice_too_big": (
+            "the gradients are twice too large, as if the objective were divided by N instead of "
+            "2N"
+        ),
+        "sequential_update": (
+            "b is updated from the already updated w instead of from the old (w, b)"
+        ),
+        "centres_X_first": (
+            "the data are centred first instead of running gradient descent on the raw X with an "
+            "intercept"
+        ),
+    },
+    "soft_threshold": {
+        "clamp": (
+            "x is clamped to [-t, t], keeping the small part instead of shrinking x towards zero "
+            "by t"
+        ),
+        "forgets_sign": (
+            "the sign(x) factor is left out, so negative inputs give non-negative outputs"
+        ),
+        "hard_threshold": (
+            "values with |x| <= t are zeroed but the others are kept unshrunk (hard instead of "
+            "soft thresholding)"
+        ),
+        "shift_without_zeroing": (
+            "every value is moved towards zero by t, but values with |x| <= t are not set to zero"
+        ),
+    },
+    "lasso_coordinate_descent": {
+        "clamp_instead_of_soft_threshold": (
+            "rho is clamped to [-N alpha, N alpha] instead of soft-thresholded"
+        ),
+        "threshold_missing_N": "the soft-threshold uses alpha instead of N alpha",
+        "forgets_own_contribution": "rho leaves out the feature's own contribution z_j w_j",
+        "jacobi_sweep": (
+            "all coordinates are updated together after each sweep instead of one after another "
+            "with the latest w_j"
+        ),
+        "shrinks_intercept": (
+            "a column of ones is treated as a feature, so the intercept is shrunk by the L1 "
+            "penalty"
+        ),
+        "no_centering": (
+            "coordinate descent runs on uncentred X and y, with no intercept during the fit"
+        ),
+    },
+    "solution_spread": {
+        "adjacent_pairs_only": (
+            "only neighbouring solutions in the list are compared, not every pair"
+        ),
+        "distance_to_first_only": (
+            "only the distances to the first solution are compared, not every pair"
+        ),
+        "mean_pairwise_distance": "the mean pairwise distance is returned instead of the largest",
+        "squared_distance": "the largest squared distance is returned instead of the distance",
+        "max_abs_entry": (
+            "the largest difference in a single entry is used instead of the norm over all entries"
+        ),
+    },
+    "poly2_features": {
+        "no_bias_column": "the bias column of ones is left out",
+        "all_ordered_pairs": "all ordered pairs are used, so x_i x_j and x_j x_i both appear",
+        "interaction_only": (
+            "the squares x_i^2 are left out, only products of different inputs are kept"
+        ),
+        "lower_triangle_order": (
+            "the products are listed by pairs i >= j instead of sklearn's row-major order of pairs"
+            " i <= j"
+        ),
+        "squares_first": (
+            "all the squares come before the cross products instead of sklearn's row-major order "
+            "of pairs"
+        ),
+        "always_float64_via_numpy": (
+            "the features are always returned in float64 instead of the dtype of X"
+        ),
+    },
+    "q_lam_from_C": {
+        "one_over_C": "lambda is taken as 1/C, forgetting the number of training points N",
+        "half": (
+            "lambda gets an extra factor 1/2, as if the 1/2 of the penalty had to be applied again"
+        ),
+    },
+    "q_sparsity": {
+        "large_ridge_alpha": (
+            "the Ridge penalty is thought to give exact zeros too if alpha is large enough"
+        ),
+    },
+    "q_seeds": {
+        "both_converge": (
+            "every optimiser is thought to reach the global minimum with enough iterations, even "
+            "on the non-convex MLP"
+        ),
+    },
+    "q_features": {
+        "hand_made_wins": (
+            "fewer, cleaner hand-made features are thought to always generalise better"
+        ),
+    },
+}

@@ -218,3 +218,98 @@ MUTANTS = {
     "q_grad_ratio": {"wrong": {"inverted": "q_grad_ratio = 1 / 203",
                                "truncated": "q_grad_ratio = 202"}},
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "MLP": {
+        "activation_after_last": "the activation is also applied after the last linear layer",
+        "plain_python_list": (
+            "the layers are kept in a plain Python list, so they are not registered and "
+            ".parameters() misses them"
+        ),
+        "ignores_activation": "the activation argument is ignored and ReLU is always used",
+        "drops_last_layer": (
+            "the last linear layer is left out and the network ends with an activation"
+        ),
+        "transposed_layers": (
+            "the weights are made as (d_in, d_out) parameters instead of nn.Linear layers, whose "
+            "weight is (d_out, d_in)"
+        ),
+    },
+    "count_parameters": {
+        "forgets_biases": "the biases are not counted",
+        "bias_per_input": (
+            "each layer counts one bias per input unit instead of one per output unit"
+        ),
+        "misses_last_layer": "the parameters of the last layer are left out of the count",
+    },
+    "mse_loss": {
+        "sum_not_mean": "the squared errors are summed instead of averaged",
+        "mean_absolute_error": "the absolute errors are averaged instead of the squared errors",
+        "divides_by_rows": (
+            "the sum of squared errors is divided by the number of rows instead of the number of "
+            "elements"
+        ),
+        "detached_item": (
+            "the loss is rebuilt from a Python number, so it is cut off from the autograd graph"
+        ),
+    },
+    "cross_entropy": {
+        "log_of_softmax": (
+            "the log is taken of the softmax probabilities, which underflow to log(0) = -inf for "
+            "very negative logits"
+        ),
+        "naive_exp": (
+            "logsumexp is computed as log(sum(exp(z))) without subtracting the row maximum, so exp"
+            " overflows"
+        ),
+        "sum_not_mean": "the per-example losses are summed over the batch instead of averaged",
+        "indexes_columns_only": (
+            "the target logits are picked by column only, so every row is paired with every "
+            "example's target"
+        ),
+        "one_hot_without_num_classes": (
+            "the one-hot targets are built without the number of classes, so their width follows "
+            "the largest target"
+        ),
+        "max_instead_of_logsumexp": (
+            "the row maximum is used in place of the logsumexp of the logits"
+        ),
+    },
+    "binary_cross_entropy_with_logits": {
+        "naive_log_sigmoid": (
+            "the loss takes the log of sigmoid(z) and 1 - sigmoid(z), which gives NaN or inf once "
+            "sigmoid(z) rounds to 0 or 1"
+        ),
+        "clamped_probabilities": (
+            "the sigmoid probabilities are clamped away from 0 and 1 before the log, which caps "
+            "the loss of very wrong logits"
+        ),
+        "log1p_exp_overflows": (
+            "exp is taken of -z instead of -|z|, so it overflows to inf for very negative logits"
+        ),
+        "sum_not_mean": "the per-element losses are summed instead of averaged",
+        "sign_error": "the z*y term is added instead of subtracted",
+    },
+    "q_linear_collapse": {
+        "more_parameters": (
+            "two stacked linear layers without an activation are thought to be more expressive "
+            "because they have more parameters"
+        ),
+        "still_none": "the checkpoint answer is left at None",
+    },
+    "q_universal": {
+        "training_finds_it": (
+            "the theorem is thought to promise that gradient descent always finds a near-perfect "
+            "fit"
+        ),
+    },
+    "q_grad_ratio": {
+        "inverted": (
+            "the ratio is taken the other way round, the MSE gradient over the BCE gradient"
+        ),
+        "truncated": "the ratio is truncated instead of rounded to the nearest integer",
+    },
+}

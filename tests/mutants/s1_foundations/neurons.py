@@ -542,3 +542,131 @@ MUTANTS = {
         "correct": {"upper_case": 'q_vanishing = "B"\n'},
     },
 }
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "neuron_forward": {
+        "act_before_bias": "the bias is added after the activation instead of inside it",
+        "forgets_bias": "the bias b is left out of the weighted sum",
+        "column_output": (
+            "w is used as a (D, 1) column, so the output is (N, 1) instead of one activation per "
+            "example"),
+        "activates_inputs": (
+            "the activation is applied to the inputs x before the weighted sum instead of to x w "
+            "+ b"),
+    },
+    "perceptron_train": {
+        "early_stopping": (
+            "training stops after the first epoch without mistakes instead of running all the "
+            "epochs"),
+        "always_update":
+            "the weights are updated on every sample, even when the prediction is already right",
+        "delta_rule": (
+            "every sample updates with the error of the raw score w.x + b (delta rule) instead of"
+            " y - y_hat on mistakes"),
+        "threshold_at_zero_is_one": (
+            "the step function predicts 1 when w.x + b is exactly 0 (it fires on >= 0 instead of "
+            "> 0)"),
+        "signed_error_count": (
+            "the mistakes are counted as the signed error y - y_hat, so false positives subtract "
+            "from the count"),
+        "shuffles":
+            "the samples are visited in a shuffled order instead of in order 0, 1, ..., N-1",
+        "ignores_lr": "the learning rate lr is left out of the updates of w and b",
+        "float32_weights": "w starts as a float32 tensor instead of taking X's dtype",
+        "labels_plus_minus_one": (
+            "the labels are treated as -1/+1 (update when y (w.x + b) <= 0) although they are 0/1"
+            " here"),
+    },
+    "sigmoid": {
+        "overflows_exp_ratio":
+            "sigmoid is computed as e^x / (1 + e^x), which overflows to inf/inf = nan for large x",
+        "clamps_input": (
+            "the input is clamped to [-10, 10] before the sigmoid, which changes the results for "
+            "large |x|"),
+        "upcasts_to_float64":
+            "the input is converted to float64, so the result does not keep the input's dtype",
+    },
+    "sigmoid_grad": {
+        "formula_on_input":
+            "the formula s (1 - s) is applied to the input x instead of to s = sigmoid(x)",
+        "overflows_exp_ratio": (
+            "the derivative is computed as e^-x / (1 + e^-x)^2, which overflows to nan for large "
+            "negative x"),
+    },
+    "tanh": {
+        "overflows_exp_ratio": (
+            "tanh is computed as (e^x - e^-x) / (e^x + e^-x), which overflows to inf/inf = nan "
+            "for large |x|"),
+        "forgets_factor_two":
+            "tanh is built as 2 sigmoid(x) - 1, without doubling x inside the sigmoid",
+        "upcasts_to_float64":
+            "the input is converted to float64, so the result does not keep the input's dtype",
+    },
+    "tanh_grad": {
+        "formula_on_input":
+            "the formula 1 - t^2 is applied to the input x instead of to t = tanh(x)",
+        "forgets_square": "tanh(x) is not squared in the derivative 1 - tanh^2(x)",
+    },
+    "relu": {
+        "in_place":
+            "the negative entries of x are zeroed in place, which changes the caller's tensor",
+        "clamps_wrong_side":
+            "the wrong side is clamped: positive values are zeroed and negative ones kept",
+        "python_list": (
+            "the values go through a Python list, so the result is flattened and loses the "
+            "input's shape and dtype"),
+    },
+    "relu_grad": {
+        "one_at_zero": (
+            "x = 0 counts as active, so the slope at exactly 0 is 1 instead of PyTorch's "
+            "convention"),
+        "returns_bool": "the mask is returned as booleans instead of being converted to x's dtype",
+        "always_float32": "the mask is always converted to float32 instead of to x's dtype",
+    },
+    "gradient_norms": {
+        "reversed": (
+            "the norms are listed last layer first, in backprop order, instead of first layer "
+            "first"),
+        "wrt_weights":
+            "the gradients are taken with respect to the weights instead of each layer's input",
+        "includes_output": (
+            "the gradient w.r.t. the final output h_L is added to the list, giving one norm too "
+            "many"),
+        "outputs_not_inputs": (
+            "the gradients are taken w.r.t. each layer's output h_1..h_L instead of its input "
+            "h_0..h_{L-1}"),
+        "mean_loss": "the loss is the mean of h_L instead of its sum",
+        "no_last_activation": "the activation is left out after the last layer",
+    },
+    "get_device": {
+        "ignores_env": "the DLCORE_DEVICE environment variable is ignored",
+        "cuda_first": "cuda is checked before mps instead of after it",
+        "returns_string": "the device is returned as a string instead of a torch.device",
+    },
+    "to_device": {
+        "forgets_dicts": "dicts are not recursed into, so the tensors inside them are not moved",
+        "tuples_become_lists":
+            "tuples are rebuilt as lists instead of keeping their container type",
+        "not_recursive": (
+            "only the top level of the batch is visited, so tensors in nested containers are not "
+            "moved"),
+        "drops_non_tensors": (
+            "values that are not tensors or containers (ints, strings, None) are dropped instead "
+            "of kept"),
+    },
+    "q_linear_stack": {
+        "universal": (
+            "stacked linear layers without activations are thought to approximate any continuous "
+            "function"),
+    },
+    "q_sigmoid_grad0": {
+        "one_half": "the sigmoid's slope at 0 is confused with its value sigma(0)",
+        "still_none": "the checkpoint is left unanswered",
+    },
+    "q_vanishing": {
+        "sigmoid":
+            "sigmoid is thought to keep the first layers' gradients from vanishing in the deep net",
+    },
+}

@@ -325,3 +325,94 @@ MUTANTS = {
                                     "no_bias_correction": "q_adam_first_step = 0.0095"}},
     "q_sgd_vs_adam": {"wrong": {"adam_always": 'q_sgd_vs_adam = "a"'}},
 }
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "sgd_step": {
+        "ema_momentum_zero_init": (
+            "the momentum buffer is the moving average mu b + (1 - mu) g started at zero, not the"
+            " plain sum mu b + g"),
+        "ema_momentum_first_grad": (
+            "the momentum buffer is the moving average mu b + (1 - mu) g (starting from g), not "
+            "the plain sum mu b + g"),
+        "decay_after_momentum": (
+            "the weight decay term is added to the step after the momentum buffer instead of to "
+            "the gradient before it"),
+        "decay_not_scaled_by_lr": (
+            "the weight decay is subtracted from the parameter directly, not scaled by lr nor "
+            "passed through the momentum"),
+        "state_not_updated": (
+            "the new momentum buffer is not saved in the returned state, so momentum never builds"
+            " up across steps"),
+        "in_place_param":
+            "the parameter is updated in place, which changes the caller's param tensor",
+        "buffer_aliases_grad": (
+            "the first momentum buffer is the caller's grad tensor itself, so later in-place "
+            "updates rewrite that gradient"),
+    },
+    "rmsprop_step": {
+        "eps_inside_sqrt": "eps is added inside the square root instead of after it",
+        "alpha_swapped": (
+            "alpha and 1 - alpha are swapped: the new squared gradient gets weight alpha and the "
+            "old average 1 - alpha"),
+        "bias_corrected_like_adam":
+            "the square average gets Adam's bias correction, which RMSprop does not have",
+        "state_restarts": (
+            "the square average from the state is ignored, so every step restarts the average "
+            "from zero"),
+        "decoupled_decay": (
+            "the weight decay is decoupled (AdamW style) instead of being added to the gradient "
+            "as an L2 term"),
+        "adam_default_lr": (
+            "the default learning rate is changed to Adam's 1e-3 instead of keeping the "
+            "signature's default"),
+        "in_place_param":
+            "the parameter is updated in place, which changes the caller's param tensor",
+        "state_renamed":
+            "the square average is stored under another name than torch.optim's 'square_avg'",
+    },
+    "adam_step": {
+        "no_bias_correction": "the bias correction of Adam's moments m and v is left out",
+        "bias_correction_t_from_zero":
+            "the step counter t starts at 0, so the first bias correction divides by zero",
+        "bias_correction_off_by_one": (
+            "the step counter starts one too high (t = 2 at the first step), so the bias "
+            "correction is off by one"),
+        "eps_inside_sqrt": "eps is added inside the square root of v_hat instead of after it",
+        "eps_not_bias_corrected": (
+            "the paper's 'efficient' form is used: eps is added to sqrt(v) instead of to "
+            "sqrt(v_hat)"),
+        "adamw_decoupled_decay": (
+            "the weight decay is decoupled (AdamW style) instead of being added to the gradient "
+            "as an L2 term"),
+        "state_not_returned":
+            "the old state is returned instead of the updated step, exp_avg and exp_avg_sq",
+        "betas_swapped": (
+            "beta1 and beta2 are swapped: the gradient average uses beta2 and the "
+            "squared-gradient average beta1"),
+        "in_place_param":
+            "the parameter is updated in place, which changes the caller's param tensor",
+        "state_renamed": (
+            "the state is stored under other names than torch.optim's 'step', 'exp_avg' and "
+            "'exp_avg_sq'"),
+    },
+    "q_scale_invariant": {
+        "all_three": (
+            "plain SGD's step is thought not to grow with the gradient's scale, like the steps of"
+            " RMSprop and Adam"),
+        "still_none": "the checkpoint is left unanswered",
+    },
+    "q_adam_first_step": {
+        "lr_times_largest_grad": (
+            "the first Adam step is taken as lr times the gradient, as in SGD, forgetting the "
+            "division by sqrt(v_hat)"),
+        "no_bias_correction":
+            "the first Adam step is computed without the bias correction of m and v",
+    },
+    "q_sgd_vs_adam": {
+        "adam_always": (
+            "a lower training loss reached sooner is taken to mean that Adam always generalises "
+            "better"),
+    },
+}

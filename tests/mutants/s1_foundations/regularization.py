@@ -225,3 +225,97 @@ MUTANTS = {
                                 "still_none": ("q_best_degree = None", "still None")}},
     "q_bn_eval_mode": {"wrong": {"no_difference": 'q_bn_eval_mode = "a"'}},
 }
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "l2_penalty": {
+        "half_factor":
+            "the penalty gets a factor 1/2, which this course's L2 penalty does not have",
+        "norm_not_squared": "the norm of each tensor is used instead of its squared norm",
+        "last_tensor_only":
+            "only the last tensor of the list is penalised: the total is overwritten in the loop",
+        "mean_not_sum": "the squared weights are averaged within each tensor instead of summed",
+        "detached_item": (
+            "the penalty is built from plain Python numbers and wrapped again, so it is cut off "
+            "from the autograd graph"),
+        "vector_not_scalar": (
+            "one penalty per tensor is returned (a vector) instead of their total as a 0-dim "
+            "tensor"),
+    },
+    "l1_penalty": {
+        "no_abs": "the weights are summed without taking their absolute values",
+        "squares":
+            "the weights are squared (the L2 penalty) instead of taking their absolute values",
+        "mean_not_sum": "the absolute weights are averaged within each tensor instead of summed",
+        "first_tensor_only": "only the first tensor of the list is penalised",
+        "python_float":
+            "the penalty is a plain Python float instead of a 0-dim tensor in the autograd graph",
+    },
+    "dropout": {
+        "scales_by_keep_prob":
+            "the kept activations are multiplied by (1 - p) instead of divided by it",
+        "no_scaling": "the kept activations are not rescaled by 1/(1 - p) during training",
+        "p_is_keep_probability":
+            "p is used as the probability to keep an element instead of the probability to drop it",
+        "keep_prob_everywhere": (
+            "p is treated as the keep probability throughout: elements kept with probability p "
+            "and scaled by 1/p"),
+        "dropout_in_eval": "dropout stays active at evaluation time (training=False)",
+        "classic_non_inverted": (
+            "classic (non-inverted) dropout is used: no rescaling in training, x scaled by (1 - "
+            "p) at evaluation"),
+        "one_mask_per_row": "one coin is drawn per example (row) instead of one per element",
+        "mask_shared_by_batch": (
+            "one mask is drawn and shared by every example of the batch instead of one coin per "
+            "element"),
+        "seeded_every_call":
+            "the random seed is reset on every call, so every call drops the same entries",
+        "nan_at_p_one":
+            "p = 1 is not handled on its own, so dividing by 1 - p = 0 turns the output into NaN",
+        "modifies_x_in_place":
+            "x is multiplied by the mask in place, which changes the caller's tensor",
+    },
+    "batchnorm_forward": {
+        "unbiased_variance_to_normalise": (
+            "the batch is normalised with the unbiased variance (divide by N - 1) instead of the "
+            "biased one"),
+        "biased_variance_in_running_update": (
+            "the running variance is updated with the biased batch variance instead of the "
+            "unbiased one"),
+        "momentum_reversed": (
+            "the momentum is applied the wrong way round: the old running value gets weight m, "
+            "the batch 1 - m"),
+        "eval_uses_batch_stats": (
+            "evaluation mode normalises with the batch's statistics instead of the running "
+            "statistics"),
+        "eps_outside_sqrt": "eps is added outside the square root instead of inside it",
+        "eps_hard_coded": "eps is hard-coded to its default value, so the eps argument is ignored",
+        "forgets_gamma_beta": "the normalised values are not scaled by gamma and shifted by beta",
+        "normalises_rows": (
+            "each example (row) is normalised over its features instead of each feature over the "
+            "batch"),
+        "naive_variance": (
+            "the variance is computed as mean(x^2) - mu^2, which cancels to garbage for features "
+            "with a large mean"),
+        "eval_updates_running_stats": (
+            "evaluation mode still updates the running statistics instead of returning them "
+            "unchanged"),
+        "returns_only_out":
+            "only the output is returned, without the new running mean and variance",
+    },
+    "q_dropout_eval": {
+        "rescale_at_eval": (
+            "inverted dropout's activations are thought to still need scaling by (1 - p) at test "
+            "time"),
+    },
+    "q_best_degree": {
+        "lowest_training_error": (
+            "the degree with the lowest training error is picked instead of the lowest validation"
+            " error"),
+        "still_none": "the checkpoint is left unanswered",
+    },
+    "q_bn_eval_mode": {
+        "no_difference": "batch norm is thought to behave the same in training and evaluation mode",
+    },
+}

@@ -597,3 +597,77 @@ MUTANTS = {
     "q_skip_grad": {"wrong": {"overfitting": 'q_skip_grad = "d"\n'}},
     "q_flops": {"wrong": {"exactly_doubles": "q_flops = 8\n"}},
 }
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "lenet5": {
+        "relu_instead_of_tanh": "the activation is ReLU instead of LeNet-5's tanh",
+        "max_pooling": "max pooling is used for the subsampling instead of average pooling",
+    },
+    "vgg_block": {
+        "no_padding":
+            "the 3x3 convs have no padding, so each one shrinks H and W instead of keeping them",
+        "relu_only_at_end":
+            "a single ReLU comes after the last conv instead of one ReLU after every conv",
+    },
+    "basic_block": {
+        "relu_before_add":
+            "the final ReLU is applied before adding the shortcut instead of after the addition",
+        "projection_only_on_channel_change":
+            "a stride-2 block with an unchanged channel count gets no projection shortcut",
+        "shortcut_without_bn": "the projection shortcut has no BatchNorm after its 1x1 conv",
+    },
+    "bottleneck": {
+        "stride_on_conv1":
+            "the stride is put on the first 1x1 conv (as in the paper) instead of on the 3x3 conv2",
+        "no_expansion": (
+            "the expansion factor is left out: conv3 and the shortcut output planes channels, not"
+            " planes * 4"),
+    },
+    "inception": {
+        "wrong_order": (
+            "the outputs of the second (3x3) and third (5x5) branches are swapped in the "
+            "concatenation"),
+        "paper_5x5": "the third branch uses the paper's 5x5 conv instead of torchvision's 3x3 conv",
+    },
+    "squeeze_excitation": {
+        "max_squeeze":
+            "each channel is squeezed by its global maximum instead of its global average",
+        "no_sigmoid": (
+            "the scale_activation (sigmoid) is not applied, so the channel weights are not "
+            "squashed into (0, 1)"),
+    },
+    "mbconv": {
+        "residual_when_channels_match": (
+            "the residual connection is used whenever the channel counts match, even with a "
+            "stride other than 1"),
+        "activation_after_project":
+            "an activation follows the 1x1 projection, so the projection is no longer linear",
+    },
+    "compound_scale": {
+        "linear_in_phi":
+            "the coefficients are multiplied by phi instead of raised to the power phi",
+        "width_first": "the depth and width multipliers are swapped in the returned tuple",
+    },
+    "first_layer_grad_norm": {
+        "input_before_layers": (
+            "the input is drawn before the layers are built, so the seeded random numbers go to "
+            "other tensors"),
+        "last_layer_gradient":
+            "the gradient norm of the last conv's weights is returned instead of the first conv's",
+    },
+    "q_bottleneck": {
+        "receptive_field": "the 1x1 convs are thought to be there to enlarge the receptive field",
+    },
+    "q_skip_grad": {
+        "overfitting": (
+            "the first layer's gradient is thought not to change with depth, and deep plain nets "
+            "to do worse only by overfitting"),
+    },
+    "q_flops": {
+        "exactly_doubles": (
+            "each step of phi is taken to double the FLOPs exactly, although alpha beta^2 gamma^2"
+            " is only about 2"),
+    },
+}
