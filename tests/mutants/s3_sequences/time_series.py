@@ -407,6 +407,9 @@ MISTAKES = {
             "last, (N, F, lookback) instead of (N, lookback, F)",
         "y_squeezed":
             "y is squeezed to shape (N,) when horizon is 1 instead of staying (N, horizon)",
+        "no_value_error":
+            "the length check is missing, so a series too short for "
+            "one window raises another error instead of a ValueError",
     },
     "chronological_split": {
         "rounds_sizes":
