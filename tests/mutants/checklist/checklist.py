@@ -410,3 +410,201 @@ MUTANTS = {
     "q_self_attention": mc("q_self_attention", "b", "c"),
     "q_positional": mc("q_positional", "b", "a"),
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "grad_norm_ratio": {
+        "inverted": (
+            "the ratio is inverted: the last layer's gradient norm divided by the first layer's"
+        ),
+        "activation_gradients": (
+            "the gradients are taken w.r.t. the layers' inputs "
+            "(the activations h_l) instead of the weights"
+        ),
+        "float32_draws": "the weights and the batch are drawn in float32 instead of float64",
+        "hard_coded": (
+            "numbers that are right only for the notebook's own "
+            "arguments are typed in instead of measured"
+        ),
+        "ignores_seed": "the seed argument is ignored and seed 0 is always used",
+        "batch_drawn_first": "the batch x is drawn before the weights instead of after them",
+        "returns_tensor": "the ratio is returned as a tensor instead of a Python float",
+    },
+    "logit_grads": {
+        "wrt_probability": (
+            "the derivatives are taken w.r.t. the probability "
+            "p = sigmoid(z) instead of the logit z"
+        ),
+        "half_mse": "the MSE is taken with a factor 1/2, which halves its derivative",
+        "swapped": (
+            "the two derivatives are returned in swapped order (cross-entropy first, MSE second)"
+        ),
+        "float32": "the logit is a float32 tensor instead of float64",
+        "hard_coded": (
+            "numbers that are right only for the notebook's own "
+            "arguments are typed in instead of measured"
+        ),
+        "magnitudes": (
+            "the magnitudes (absolute values) of the derivatives are "
+            "returned instead of the signed derivatives"
+        ),
+    },
+    "param_counts": {
+        "no_biases": "the biases are left out of the counts: only the weights are counted",
+        "flatten_ignores_pooling": (
+            "the last Linear layer's input ignores the two "
+            "poolings: S x S positions instead of (S/4) x (S/4)"
+        ),
+        "kernel_not_squared": (
+            "a conv layer is counted with k instead of k*k weights per input-output channel pair"
+        ),
+        "hard_coded": (
+            "numbers that are right only for the notebook's own "
+            "arguments are typed in instead of measured"
+        ),
+        "swapped": "the two counts are returned in swapped order (CNN first, MLP second)",
+        "float_counts": "the counts are returned as floats instead of Python ints",
+    },
+    "rnn_jacobian_norm": {
+        "spectral_norm_scaling": (
+            "the matrix W is rescaled by its spectral norm (largest "
+            "singular value) instead of its spectral radius"
+        ),
+        "no_tanh_derivative": (
+            "the tanh' factor diag(1 - h_t^2) is left out, so "
+            "the Jacobian is a plain product of W_hh"
+        ),
+        "one_step_short": (
+            "the recurrence runs one step fewer: steps - 1 step "
+            "Jacobians are multiplied instead of steps"
+        ),
+        "float32": (
+            "the matrix W and the inputs x are drawn, and the "
+            "recurrence run, in float32 instead of float64"
+        ),
+        "spectral_norm_of_jacobian": (
+            "the spectral norm (largest singular value) of the "
+            "Jacobian is returned instead of its Frobenius norm"
+        ),
+        "ignores_seed": "the seed argument is ignored and seed 0 is always used",
+        "hard_coded": (
+            "numbers that are right only for the notebook's own "
+            "arguments are typed in instead of measured"
+        ),
+    },
+    "self_attention_sizes": {
+        "averaged_weights": (
+            "the attention weights are averaged over the heads, so one T "
+            "x T matrix is counted instead of one per head"
+        ),
+        "no_biases": "the layer's biases are left out of the parameter count",
+        "qkv_only": (
+            "only the query/key/value input projection is "
+            "counted, leaving out the output projection"
+        ),
+        "hard_coded": (
+            "numbers that are right only for the notebook's own "
+            "arguments are typed in instead of measured"
+        ),
+        "list_not_tuple": "the two sizes are returned as a list instead of a tuple",
+    },
+    "q_nonlinearity": {
+        "letter_b": (
+            "stacked linear layers without activations are thought "
+            "to add capacity beyond one linear layer"
+        ),
+    },
+    "q_vanishing_cause": {
+        "letter_b": (
+            "the vanishing gradient is blamed on sigmoid's smaller "
+            "outputs and loss, not on its derivative of at most 1/4"
+        ),
+    },
+    "q_sigmoid_depth": {
+        "off_by_one": (
+            "the number of layers is rounded down instead of up, so "
+            "the bound (1/4)^L is not yet below 1e-6 there"
+        ),
+        "not_whole": "the exact logarithm is given instead of a whole number of layers",
+    },
+    "q_cross_entropy": {
+        "letter_a": (
+            "cross-entropy is thought to make the loss convex in the weights of any network"
+        ),
+    },
+    "q_backprop": {
+        "letter_b": "backward() is thought to compute the updated weights rather than the gradient",
+    },
+    "q_regularization": {
+        "letter_c": (
+            "dropout and weight decay are thought to remove units and "
+            "weights for good, leaving fewer parameters"
+        ),
+    },
+    "q_batchnorm": {
+        "letter_a": (
+            "the BatchNorm layer is thought to keep using the "
+            "current batch's mean and variance in eval mode"
+        ),
+    },
+    "q_classic_ml": {
+        "letter_a": (
+            "an L2 penalty is thought to make any model Ridge "
+            "regression, whatever the loss it is added to"
+        ),
+    },
+    "q_image_size": {
+        "letter_a": (
+            "every layer's parameter count is thought to grow with "
+            "the number of pixels, conv kernels included"
+        ),
+    },
+    "q_weight_sharing": {
+        "letter_a": (
+            "max pooling is thought to make the whole network invariant to shifts of any size"
+        ),
+    },
+    "q_receptive_field": {
+        "three_times_three": (
+            "the widths of the stacked 3x3 kernels are multiplied, as if each "
+            "layer scaled the receptive field instead of widening it"
+        ),
+        "still_none": "the question is left unanswered (the variable is still None)",
+    },
+    "q_rnn_long": {
+        "letter_b": (
+            "the fixed-size hidden state is thought to fill up and "
+            "overwrite old inputs, rather than the gradient vanishing"
+        ),
+    },
+    "q_lstm_fix": {
+        "letter_b": (
+            "the LSTM and GRU cells are thought to clip the gradient norm inside every cell"
+        ),
+    },
+    "q_arima": {
+        "letter_d": (
+            "a tuned LSTM is thought to beat ARIMA/ETS on every "
+            "series, short interpretable ones included"
+        ),
+    },
+    "q_bottleneck": {
+        "letter_a": (
+            "a seq2seq decoder without attention is thought to see every encoder hidden state"
+        ),
+    },
+    "q_self_attention": {
+        "letter_b": (
+            "self-attention's cost is thought to grow linearly with "
+            "the sequence length and an RNN's quadratically"
+        ),
+    },
+    "q_positional": {
+        "letter_b": (
+            "self-attention is thought to average word order away, "
+            "giving the same outputs for a shuffled sentence"
+        ),
+    },
+}

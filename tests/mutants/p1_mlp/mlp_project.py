@@ -581,3 +581,158 @@ MUTANTS = {
     "q_eval_mode": {"wrong": {"turns_off_grad": 'q_eval_mode = "a"'}},
     "q_runs": {"wrong": {"full_grid": "q_runs = 256", "forgets_base": "q_runs = 12"}},
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "split_and_scale": {
+        "scaler_on_all_rows": (
+            "the mean and std are computed on all N rows, validation "
+            "rows included, instead of the training rows only"
+        ),
+        "split_after_scaling": (
+            "the mean and std are computed on all N rows, validation "
+            "rows included, instead of the training rows only"
+        ),
+        "separate_shuffles": (
+            "the rows of X and the labels y are shuffled with two "
+            "different permutations, so they no longer line up"
+        ),
+        "zero_std_nan": (
+            "a constant column (std 0) is divided by 0 instead of by 1, which fills it with NaN"
+        ),
+        "sample_std": (
+            "the sample std (correction=1) is used instead of the population std (correction=0)"
+        ),
+        "val_own_stats": (
+            "the validation rows are standardised with their own "
+            "mean and std instead of the training rows'"
+        ),
+        "val_unscaled": (
+            "only the training rows are standardised: the validation rows are returned unscaled"
+        ),
+        "global_rng": (
+            "the permutation is drawn from the global random state "
+            "instead of a generator seeded with seed"
+        ),
+    },
+    "train_epoch": {
+        "no_zero_grad": (
+            "optimizer.zero_grad() is never called, so the "
+            "gradients of all previous batches add up"
+        ),
+        "zero_grad_after_backward": (
+            "the gradients are zeroed between backward() and "
+            "step(), so every step sees zero gradients"
+        ),
+        "no_shuffle": "the batches are taken in the original row order instead of a shuffled order",
+        "global_randperm": (
+            "the permutation is drawn from the global random "
+            "state instead of the generator argument"
+        ),
+        "drops_last_batch": (
+            "the last, smaller batch is dropped, so not every sample is used once per epoch"
+        ),
+        "unweighted_mean": (
+            "the plain mean of the batch losses is returned, "
+            "without weighting each batch by its size"
+        ),
+        "no_train_mode": (
+            "model.train() is not called first, so a model left "
+            "in eval mode trains with dropout off"
+        ),
+        "returns_tensor": (
+            "the loss tensors are summed instead of loss.item(), so a "
+            "tensor is returned instead of a Python float"
+        ),
+    },
+    "evaluate": {
+        "no_eval_mode": "model.eval() is not called, so dropout stays on while evaluating",
+        "no_no_grad": (
+            "the forward pass is not run inside torch.no_grad(), so an autograd graph is built"
+        ),
+        "broadcast_rmse": (
+            "the (N, 1) output is not flattened, so (N, 1) - (N,) "
+            "broadcasts to an (N, N) matrix in the RMSE"
+        ),
+        "mse_not_rmse": (
+            "the square root is not taken: the mean squared error is returned as the RMSE"
+        ),
+        "percentage": "the accuracy is returned as a percentage instead of a fraction in [0, 1]",
+    },
+    "build_model": {
+        "activation_after_last": (
+            "an activation is also applied after the last Linear "
+            "layer, so the outputs are not raw logits or values"
+        ),
+        "always_relu": "the activation named in the config is ignored and ReLU is always used",
+        "keep_probability": (
+            "nn.Dropout gets the keep probability 1 - p instead "
+            "of the probability p of dropping a unit"
+        ),
+        "dropout_on_input": (
+            "dropout comes before each Linear layer (on the "
+            "input too) instead of after each activation"
+        ),
+        "dropout_before_activation": (
+            "dropout sits between each Linear layer and its "
+            "activation instead of after the activation"
+        ),
+        "ignores_dropout": "the dropout layers are left out",
+        "functional_dropout_always_on": (
+            "dropout stays active in eval mode (it ignores model.eval())"
+        ),
+        "zero_init": (
+            "all weights and biases are initialised to zero, so the "
+            "hidden layers get no useful gradient and do not learn"
+        ),
+    },
+    "ablation_configs": {
+        "aliases_base": (
+            "base itself is edited in place instead of copied, so "
+            "base changes and all configs are one dict"
+        ),
+        "keeps_base_values": (
+            "a value equal to the base value is not skipped, so the base run appears again"
+        ),
+        "cumulative_changes": (
+            "the changes accumulate: each config keeps the "
+            "earlier changes instead of changing one key"
+        ),
+        "full_grid": (
+            "every combination of the options (a full grid) is "
+            "generated instead of one change at a time"
+        ),
+        "base_last": "the copy of base comes last instead of first",
+        "returns_base_itself": "the first entry is base itself instead of a copy of it",
+    },
+    "run_ablation": {
+        "compares_with_previous": (
+            "each config is compared with the previous config instead of with the base"
+        ),
+        "cumulative_time": (
+            "the clock is not restarted for each config, so "
+            "train_time adds up all the runs so far"
+        ),
+        "calls_train_fn_twice": (
+            "train_fn is called twice per config (once timed, "
+            "once for the metric) instead of once"
+        ),
+        "milliseconds": "train_time is given in milliseconds instead of seconds",
+        "base_not_named": "the base row is named like the other rows instead of 'base'",
+        "extra_config_key": (
+            "each row gets an extra key (the config itself) besides the five required ones"
+        ),
+    },
+    "q_leakage": {
+        "no_leak": "standardisation is thought not to leak because it has no learned parameters",
+    },
+    "q_eval_mode": {
+        "turns_off_grad": "model.eval() is thought to turn off gradient tracking",
+    },
+    "q_runs": {
+        "full_grid": "the one-at-a-time ablation is counted as a full grid of every combination",
+        "forgets_base": "the base run itself is not counted",
+    },
+}

@@ -198,3 +198,78 @@ MUTANTS = {
     "q_test_augment": {"wrong": {"more_data": 'q_test_augment = "c"\n'}},
     "q_flip": {"wrong": {"slow": 'q_flip = "a"\n'}},
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "augment": {
+        "one_shift_for_all": (
+            "one shift is drawn for the whole batch instead of one shift per image"
+        ),
+        "global_rng": (
+            "the shifts are drawn from the global random state instead of the generator argument"
+        ),
+        "flip_too": "each image is also flipped horizontally besides being shifted",
+        "roll_wraps_around": (
+            "the images are rolled, so pixels pushed out wrap around "
+            "to the other side instead of zeros moving in"
+        ),
+        "only_positive_shifts": (
+            "the shifts only go in one direction along each axis "
+            "instead of both ways, from -max_shift to max_shift"
+        ),
+        "ignores_max_shift": "max_shift is ignored and every shift is drawn from -1 .. 1",
+    },
+    "make_batches": {
+        "augments_test_too": "the test batches are augmented too",
+        "never_augments": "the training batches are not augmented",
+        "shuffles_test": "the test rows are shuffled too instead of kept in their order",
+        "labels_not_shuffled": (
+            "the training images are shuffled but their labels are not, so they no longer line up"
+        ),
+        "drops_last": "the last, smaller batch is dropped, so some images never appear",
+        "global_shuffle": (
+            "the training order is drawn from the global random "
+            "state instead of the generator argument"
+        ),
+    },
+    "setup_transfer": {
+        "forgets_to_freeze": "the backbone is not frozen for feature extraction",
+        "eval_instead_of_freeze": (
+            "the backbone is put in eval mode instead of frozen, "
+            "so its parameters still require gradients"
+        ),
+        "hard_coded_512": (
+            "the new head's input size is fixed at 512 instead "
+            "of read from the old fc.in_features"
+        ),
+        "fe_optimizes_everything": (
+            "for feature extraction the optimizer gets every parameter instead of the head's only"
+        ),
+        "one_lr_for_all": (
+            "fine-tuning uses one learning rate (head_lr) for all "
+            "parameters instead of two parameter groups"
+        ),
+        "swapped_lrs": (
+            "the two learning rates are swapped: the backbone "
+            "gets head_lr and the head gets backbone_lr"
+        ),
+        "sgd": "the optimizer is SGD instead of Adam",
+        "unknown_means_finetune": (
+            "an unknown strategy name is treated as fine-tuning instead of raising ValueError"
+        ),
+    },
+    "q_test_augment": {
+        "more_data": (
+            "augmenting the test images is thought to make the test "
+            "accuracy more reliable because there are more test images"
+        ),
+    },
+    "q_flip": {
+        "slow": (
+            "flips are thought to be ruled out for being slow on a "
+            "CPU, not for changing what a digit looks like"
+        ),
+    },
+}

@@ -251,3 +251,122 @@ MUTANTS = {
         "correct": {"integer": "q_naive_mase = 1"},
     },
 }
+
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "prepare": {
+        "scaler_on_all_data": (
+            "the mean and std are computed on the whole series, test "
+            "period included, not the training part only"
+        ),
+        "windows_over_whole_series": (
+            "the windows are cut from the whole series, so some "
+            "inputs and targets reach into the test period"
+        ),
+        "bessel_std": (
+            "the sample std (Bessel's correction) is used "
+            "instead of the population std (correction=0)"
+        ),
+        "drops_last_window": "the last window is left out: the number of windows is one short",
+        "targets_start_at_last_input": (
+            "each target starts at the window's last input value "
+            "instead of the value right after the window"
+        ),
+        "raw_targets": "the targets y are taken from the raw series instead of the scaled values z",
+        "negative_slice_empty_without_test": (
+            "the training part is cut with a negative slice, which is empty when n_test is 0"
+        ),
+        "always_float64": (
+            "the windows X and targets y are always float64 instead of the series' own dtype"
+        ),
+    },
+    "rolling_evaluate": {
+        "history_includes_origin": (
+            "the history given to the forecaster also contains the "
+            "value at the origin, the first one to forecast"
+        ),
+        "whole_series_history": (
+            "the forecaster gets the whole series as history "
+            "instead of only the values before the origin"
+        ),
+        "actuals_one_late": (
+            "the forecasts are compared with actual values one "
+            "month late, starting after the origin"
+        ),
+        "forecast_minus_actual": (
+            "the errors are forecast minus actual instead of actual minus forecast"
+        ),
+        "absolute_errors": "absolute errors are returned instead of signed errors",
+        "transposed": (
+            "the errors are transposed: one row per lead time instead of one row per origin"
+        ),
+        "no_length_check": (
+            "no ValueError is raised for an origin below 1 or "
+            "with fewer than horizon values after it"
+        ),
+        "check_off_by_one": (
+            "the end check is off by one: an origin followed "
+            "by exactly horizon values is rejected"
+        ),
+    },
+    "mase": {
+        "lag1_scale": (
+            "the scale uses the lag-1 naive forecast "
+            "(month-to-month changes) instead of the seasonal lag"
+        ),
+        "signed_errors": (
+            "the signed errors are averaged instead of their "
+            "absolute values, so errors of opposite sign cancel"
+        ),
+        "hard_coded_12": (
+            "the seasonal lag is fixed at 12 instead of taken from the season argument"
+        ),
+        "squared_errors": (
+            "squared errors are used (in the numerator and in "
+            "the scale) instead of absolute errors"
+        ),
+    },
+    "LSTMForecaster": {
+        "level_output": (
+            "the network outputs the scaled level itself instead of "
+            "the change from the last value of the window"
+        ),
+        "no_batch_first": (
+            "the LSTM is built without batch_first=True, so it reads the batch axis as time"
+        ),
+        "first_step_output": (
+            "the head reads the LSTM output after the first time step instead of the last"
+        ),
+        "ignores_hidden": "the hidden argument is ignored and the LSTM always has 32 hidden units",
+        "horizon_hard_coded": "the head always outputs 12 values instead of horizon values",
+        "mlp_not_lstm": "an MLP on the whole window is used instead of an nn.LSTM",
+    },
+    "q_leak": {
+        "scaling_is_harmless": (
+            "scaling with the whole series' statistics is thought "
+            "harmless because scaling is a linear map"
+        ),
+        "blames_the_lstm": (
+            "the problem is blamed on the LSTM being unable to "
+            "learn from values above 1, not on leakage"
+        ),
+    },
+    "q_trend": {
+        "overfitting": (
+            "the too-low test forecasts are blamed on overfitting that more dropout would fix"
+        ),
+        "memory": (
+            "the too-low test forecasts are blamed on the LSTM "
+            "forgetting everything older than a few steps"
+        ),
+    },
+    "q_naive_mase": {
+        "zero": (
+            "the seasonal-naive forecast is thought to make no "
+            "error at all on its own training part"
+        ),
+        "twelve": "the MASE is confused with the season length",
+    },
+}

@@ -307,3 +307,92 @@ MUTANTS = {
         "correct": {"spaces": 'q_truncated_bptt = "d "'},
     },
 }
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "rnn_cell": {
+        "hh_untransposed": "the hidden state is multiplied by W_hh itself instead of its transpose",
+        "ih_untransposed": "the input is multiplied by W_ih itself instead of its transpose",
+        "weights_swapped":
+            "the two weights are swapped: the input is "
+            "multiplied by W_hh and the hidden state by W_ih",
+        "drops_b_hh": "the hidden bias b_hh is left out of the pre-activation",
+        "relu": "the activation is ReLU instead of tanh",
+        "sigmoid": "the activation is a sigmoid instead of tanh",
+        "tanh_by_exp":
+            "tanh is written by hand with exp, which overflows to NaN for large pre-activations",
+    },
+    "rnn_forward": {
+        "state_not_carried":
+            "every step restarts from h0 instead of from the "
+            "previous step's state (the state is not carried)",
+        "reverse_not_flipped_back":
+            "the backward direction's outputs stay in the order they "
+            "were computed instead of being flipped back to input order",
+        "reverse_final_wrong_end":
+            "the backward direction's final state is taken "
+            "at step T-1 instead of after reading x_0",
+        "reverse_forward_weights":
+            "the backward direction uses the forward weights instead of its own *_reverse weights",
+        "reverse_from_h0_0":
+            "the backward direction starts from h0[0], the forward initial state, instead of h0[1]",
+        "halves_swapped":
+            "the backward half comes before the forward half in the concatenated outputs",
+        "h_n_without_axis":
+            "the unidirectional h_n is returned shaped (B, H), without its leading axis of size 1",
+        "ignores_h0":
+            "the forward direction starts from zeros instead of the given initial state h0",
+        "batch_first":
+            "the outputs are stacked batch first, (B, T, ...), instead of time first, (T, B, ...)",
+    },
+    "bptt_grad_norms": {
+        "derivative_of_arrival_state":
+            "the tanh derivative is taken at the state the backward step "
+            "arrives at (h_{t-1}) instead of the one it leaves (h_t)",
+        "w_hh_transposed":
+            "each backward step multiplies by the transpose of W_hh instead of by W_hh itself",
+        "no_tanh_derivative": "the tanh derivative (1 - h_t^2) is left out of the backward step",
+        "backward_order":
+            "the norms are returned in backward order (last step first) instead of step 0 first",
+        "squared_norms": "the squared norms are returned instead of the norms",
+        "mean_loss":
+            "the loss is the mean of the last state instead of "
+            "its sum, so the starting gradient is not all ones",
+    },
+    "clip_grad_norm": {
+        "per_tensor_norm":
+            "each tensor is clipped by its own norm instead of "
+            "all of them together by their joint (global) norm",
+        "always_scaled":
+            "the gradients are rescaled to max_norm even when their total norm is under the limit",
+        "l1_norm": "the total norm is the sum of absolute values (L1) instead of the L2 norm",
+        "no_sqrt": "the total norm is the sum of squares, without the square root",
+        "no_eps": "the 1e-6 is left out of the denominator of the clipping coefficient",
+        "in_place":
+            "the caller's gradient tensors are scaled in "
+            "place instead of new tensors being returned",
+        "returns_inputs_under_limit":
+            "under the limit, the input tensors themselves are returned instead of new tensors",
+        "norm_after_clipping":
+            "the returned total norm is the one after clipping instead of the one before",
+    },
+    "q_vanishing": {
+        "tanh_only":
+            "the vanishing is blamed on tanh saturating, although "
+            "the states in this almost-linear regime are small",
+    },
+    "q_steps_to_vanish": {
+        "not_rounded_up":
+            "the number of steps is rounded down, when after "
+            "that many steps the norm is still above 1 %",
+    },
+    "q_clip_direction": {
+        "clamps_entries": "clipping by the norm is thought to clamp every entry into [-1, 1]",
+    },
+    "q_truncated_bptt": {
+        "any_length":
+            "truncated BPTT is thought to remove vanishing gradients, "
+            "so that dependencies of any length can be learned",
+    },
+}

@@ -391,3 +391,127 @@ MUTANTS = {
     "q_mase_meaning": {"wrong": {"share_of_wins": 'q_mase_meaning = "b"\n'}},
     "q_n_origins": {"wrong": {"drops_last": "q_n_origins = 4\n"}},
 }
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "make_windows": {
+        "drops_last_window":
+            "the number of windows is one short, so the last "
+            "window, ending at the last value, is dropped",
+        "y_overlaps_input":
+            "y[i] starts one step early, at the last input "
+            "value of X[i], instead of right after X[i]",
+        "unfold_window_axis_last":
+            "for a (T, F) series the windows keep the window axis "
+            "last, (N, F, lookback) instead of (N, lookback, F)",
+        "y_squeezed":
+            "y is squeezed to shape (N,) when horizon is 1 instead of staying (N, horizon)",
+        "no_value_error":
+            "the length check is missing, so a series too short for "
+            "one window raises another error instead of a ValueError",
+    },
+    "chronological_split": {
+        "rounds_sizes":
+            "the validation and test sizes are rounded to the "
+            "nearest whole number instead of rounded down",
+        "shuffled": "the series is shuffled before it is split, instead of keeping time order",
+        "validation_last":
+            "the validation part is taken from the end of the series, after the test part",
+    },
+    "fit_scaler": {
+        "bessel_std":
+            "the standard deviation divides by n - 1 (Bessel's "
+            "correction) instead of n (the population std)",
+        "no_constant_guard":
+            "a constant feature keeps a std of 0 instead of getting 1, so scaling divides by zero",
+    },
+    "apply_scaler": {
+        "refits_on_the_data":
+            "the scaling recomputes the mean and std from the "
+            "series it scales instead of using the given ones",
+        "inverse_order":
+            "the inverse adds the mean before multiplying by the "
+            "std instead of multiplying first and then adding",
+        "ignores_inverse":
+            "inverse=True is ignored, so the series is "
+            "standardised again instead of being turned back",
+    },
+    "prepare_splits": {
+        "scaler_on_whole_series":
+            "the scaler is fitted on the whole series instead of on the training part only",
+        "scaler_on_train_and_val":
+            "the scaler is fitted on train + validation instead of on the training part only",
+        "each_part_own_statistics":
+            "each part is scaled with its own mean and std instead of those of the training part",
+        "window_then_split":
+            "the whole series is windowed first and the windows "
+            "split afterwards, so windows cross the boundaries",
+        "shuffled_train_windows": "the training windows are shuffled instead of kept in time order",
+    },
+    "naive_forecast": {
+        "history_mean": "the forecast repeats the mean of the history instead of its last value",
+        "one_value":
+            "the last value is returned only once instead "
+            "of repeated for every step of the horizon",
+    },
+    "seasonal_naive_forecast": {
+        "one_season_only":
+            "the forecast stops after one season instead of "
+            "repeating the last season for the whole horizon",
+        "one_step_early":
+            "each forecast takes the value one step before "
+            "the one a season back (lag m + 1 instead of m)",
+        "negative_index_no_wrap":
+            "the step is not wrapped with h mod m, so from step m "
+            "on the forecast reads from the start of the history",
+    },
+    "mae": {
+        "signed_errors": "the signed errors are averaged instead of their absolute values",
+    },
+    "rmse": {
+        "no_sqrt": "the square root is left out, which gives the MSE",
+        "per_row_rmse":
+            "an RMSE is computed per row and these are "
+            "averaged, instead of one RMSE over all entries",
+    },
+    "mase": {
+        "test_set_naive_scale":
+            "the scale is the lag-1 naive error of the test actuals "
+            "instead of the seasonal-naive error on the training series",
+        "lag_one": "the scale uses differences at lag 1 instead of at the season length m",
+        "divides_by_n":
+            "the scale's sum of seasonal differences is divided by n_tr instead of n_tr - m",
+    },
+    "rolling_origin": {
+        "peeks_past_origin":
+            "the forecaster gets the history up to t + horizon, "
+            "including the values it forecasts (peeking)",
+        "history_one_too_long":
+            "the forecaster gets one value past the origin, "
+            "the first value it must forecast (peeking)",
+        "drops_last_origin":
+            "the last origin, whose horizon ends exactly at the last value, is dropped",
+        "fixed_history":
+            "every origin gets the same history, the series up to "
+            "start, instead of everything up to its own origin",
+    },
+    "q_n_windows": {
+        "forgot_plus_one": "the last window, which ends exactly at the last value, is not counted",
+    },
+    "q_scaler_leak": {
+        "linear_so_harmless":
+            "standardising is thought to be harmless because it "
+            "is linear, as if nothing moved between the parts",
+    },
+    "q_mase_meaning": {
+        "share_of_wins":
+            "the MASE is read as the share of forecasts that are "
+            "closer to the truth than the seasonal-naive ones",
+    },
+    "q_n_origins": {
+        "drops_last":
+            "the steps between the first and the last origin "
+            "are counted instead of the origins (one too few)",
+    },
+}

@@ -385,3 +385,123 @@ def analogy(E, a, b, c, k=1):
     "q_analogy_exclude": {"wrong": {"speed": 'q_analogy_exclude = "a"'}},
     "q_glove_zeros": {"wrong": {"log1p": 'q_glove_zeros = "d"'}},
 }
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "skipgram_pairs": {
+        "self_pair": "each center is also paired with itself (its own position is not excluded)",
+        "compares_ids":
+            "the center is excluded by token id instead of by "
+            "position, so equal tokens in the window never pair",
+        "right_window_one_short":
+            "the window on the right stops one short, missing "
+            "the context at distance window to the right",
+        "nearest_first":
+            "each center's contexts are listed nearest first, "
+            "alternating left and right, instead of left to right",
+        "wraps_around":
+            "positions before the start of the sequence wrap "
+            "around to its end instead of being clipped",
+        "no_value_error": "a window below 1 gives an empty result instead of raising a ValueError",
+        "empty_is_1d":
+            "a sequence without pairs gives a 1-D empty tensor instead of one shaped (0, 2)",
+    },
+    "noise_distribution": {
+        "unigram":
+            "the counts are not raised to the power, which gives the plain unigram distribution",
+        "power_after_normalising":
+            "the counts are normalised first and raised to the "
+            "power afterwards, so the result no longer sums to 1",
+        "hard_coded_power": "the power argument is ignored and 3/4 is always used",
+    },
+    "sgns_loss": {
+        "sum_over_batch": "the per-pair losses are summed over the batch instead of averaged",
+        "clamp_identity_zero_gradient":
+            "the loss uses the textbook max/abs form of -log sigmoid, "
+            "whose autograd gradient is wrong at a score of exactly 0",
+        "naive_log_sigmoid":
+            "the loss takes the log of the sigmoid directly, which "
+            "underflows to log 0 for scores of large magnitude",
+        "negatives_averaged": "the K negative terms are averaged instead of summed",
+        "negatives_sign":
+            "the negative terms use log sigmoid of the score "
+            "instead of log sigmoid of minus the score",
+        "no_gradient":
+            "the loss is rebuilt from a plain Python number, so "
+            "it is cut off from the graph and carries no gradient",
+    },
+    "cooccurrence": {
+        "unweighted": "every co-occurrence adds 1 instead of 1/d for distance d",
+        "right_context_only": "only the contexts to the right are counted, so X is not symmetric",
+        "compares_ids":
+            "pairs of equal token ids at different positions "
+            "are skipped, so nothing is added to the diagonal",
+        "plain_indexing_loses_repeats":
+            "plain indexed addition is used, which adds a repeated "
+            "(row, column) pair only once instead of accumulating",
+        "no_value_error":
+            "a window below 1 gives an all-zero matrix instead of raising a ValueError",
+    },
+    "glove_weight": {
+        "not_capped": "the weight is not capped at 1 for counts at or above x_max",
+        "power_then_divide":
+            "the count is raised to alpha before dividing by "
+            "x_max, instead of raising the ratio x / x_max",
+        "hard_coded":
+            "the x_max and alpha arguments are ignored and the paper's values are always used",
+    },
+    "glove_loss": {
+        "log_of_zero":
+            "the zero entries of X are not left out of the sum, so log 0 enters the loss",
+        "where_mask_nan_gradient":
+            "the zero entries are masked out with where only after "
+            "taking log X, so the gradient through log 0 is NaN",
+        "mean_not_sum":
+            "the weighted squared errors are averaged over the nonzero entries instead of summed",
+        "args_not_passed":
+            "x_max and alpha are not passed on to glove_weight, so its default values are used",
+        "X_transposed":
+            "the matrix X is read transposed: row i is paired with "
+            "W_tilde and column j with W instead of the other way round",
+    },
+    "cosine_similarity": {
+        "not_normalised": "the rows are not normalised, which gives plain dot products",
+        "no_eps": "the norms are not clamped at eps, so a zero row divides 0 by 0",
+        "wrong_axis":
+            "the norms are taken over the wrong axis, normalising "
+            "each feature column instead of each row (word)",
+    },
+    "nearest_neighbours": {
+        "keeps_itself": "the query word itself is not excluded from its neighbours",
+        "dot_product": "the neighbours are ranked by dot product instead of by cosine similarity",
+        "drops_parallel_words":
+            "every word with similarity about 1 is dropped, "
+            "instead of excluding only the query word by its index",
+    },
+    "analogy": {
+        "no_exclusion": "a, b and c are not excluded from the candidates",
+        "raw_vectors": "the target is built from the raw vectors instead of the normalised ones",
+        "offset_reversed": "the offset goes the wrong way: from b to a instead of from a to b",
+        "dot_ranking":
+            "the candidates are ranked by dot product with "
+            "the target instead of by cosine similarity",
+    },
+    "q_pairs_count": {
+        "counts_full_windows":
+            "every position is counted with a full window of "
+            "contexts, forgetting that the ends have fewer",
+    },
+    "q_unigram_power": {
+        "more_frequent":
+            "the power 3/4 is thought to make frequent words even more likely as negatives",
+    },
+    "q_analogy_exclude": {
+        "speed": "excluding a, b and c is thought to be only a way to make the search faster",
+    },
+    "q_glove_zeros": {
+        "log1p":
+            "the zeros are thought to be handled by taking "
+            "log(1 + X), as if the GloVe paper did that",
+    },
+}

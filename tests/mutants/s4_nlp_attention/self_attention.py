@@ -320,3 +320,97 @@ MUTANTS = {
         "correct": {"rounded": "q_pe_value = 0.48"},
     },
 }
+
+# Known-mistake diagnosis: what each wrong mutant does, in a student's words.  Each clause
+# completes "this is what happens when ..." in the feedback of a submission that behaves alike.
+MISTAKES = {
+    "scaled_dot_product_attention": {
+        "no_scaling": "the scores are not divided by sqrt(d) before the softmax",
+        "scale_by_d": "the scores are divided by d instead of sqrt(d)",
+        "scale_by_sqrt_dv":
+            "the scores are divided by sqrt(d_v), the value "
+            "size, instead of sqrt(d), the query/key size",
+        "softmax_over_queries": "the softmax runs over the query axis instead of the key axis",
+        "mask_after_softmax":
+            "the masked weights are zeroed after the softmax instead of "
+            "masking the scores before it, so rows no longer sum to 1",
+        "mask_inverted":
+            "the mask convention is inverted: keys marked True are blocked instead of allowed",
+        "mask_multiplied":
+            "the scores are multiplied by the mask, so masked "
+            "scores become 0 instead of -inf and still get weight",
+        "naive_exp_overflows":
+            "the softmax is written by hand with exp without subtracting "
+            "each row's maximum, so it overflows for large scores",
+        "finite_fill_value":
+            "masked scores are set to a large finite negative number "
+            "instead of -inf, so their weights are not exactly 0",
+        "returns_weights_first": "the pair is returned as (weights, out) instead of (out, weights)",
+        "weights_detached":
+            "the attention weights are detached, so no gradient flows back through them to q and k",
+    },
+    "causal_mask": {
+        "upper_triangle": "the mask keeps the upper triangle (the future) instead of the lower one",
+        "diagonal_excluded": "the diagonal is left out, so a token may not attend to itself",
+        "nn_convention":
+            "the mask follows nn.MultiheadAttention's convention, True "
+            "marking the blocked future, instead of True = may attend",
+        "float_mask": "the mask is a float tensor instead of a torch.bool one",
+    },
+    "multi_head_attention": {
+        "scale_sqrt_E":
+            "the scores are divided by sqrt(E), the embedding "
+            "size, instead of sqrt(d_h), the head size",
+        "heads_not_split":
+            "the projections are never split into heads, so a "
+            "single attention runs over the whole embedding",
+        "split_without_transpose":
+            "the heads are split by reshaping straight to (B, h, T, "
+            "d_h) without a transpose, which mixes positions and heads",
+        "split_interleaved":
+            "each head takes every h-th column (interleaved) "
+            "instead of a contiguous block of d_h columns",
+        "merge_without_transpose":
+            "the heads are merged back without transposing first, which mixes positions and heads",
+        "weights_summed": "the returned weights are summed over the heads instead of averaged",
+        "weights_per_head":
+            "the per-head weights are returned instead of their average over the heads",
+        "no_out_projection": "the output projection is left out",
+        "q_k_rows_swapped":
+            "the row blocks of in_proj_weight and in_proj_bias "
+            "are read as (k, q, v) instead of (q, k, v)",
+        "mask_inverted":
+            "the mask is inverted before it is used, as if True "
+            "meant blocked (nn.MultiheadAttention's convention)",
+        "no_in_proj_bias": "the input projection biases (in_proj_bias) are left out",
+    },
+    "sinusoidal_positional_encoding": {
+        "sin_cos_swapped":
+            "sin and cos are swapped: even columns get cosines and odd columns sines",
+        "exponent_column_index":
+            "each column uses its own index j in the exponent, so a "
+            "cosine column does not share its sine partner's frequency",
+        "halves_concatenated":
+            "all sine columns come first and all cosine columns "
+            "after them, instead of sin and cos interleaved",
+        "exponent_pair_index": "the exponent is i/d, with the pair index i, instead of 2i/d",
+        "positions_from_one": "the positions start at 1 instead of 0",
+    },
+    "q_scaling": {
+        "sums_to_one": "the 1/sqrt(d) scaling is thought to be what makes the weights sum to 1",
+    },
+    "q_weights_numel": {
+        "per_head":
+            "the returned weights are counted per head, "
+            "as if they were not averaged over the heads",
+    },
+    "q_path_length": {
+        "both_sequential":
+            "self-attention is thought to need as many sequential "
+            "steps as an RNN, with only a shorter path",
+    },
+    "q_pe_value": {
+        "cosine":
+            "column 2 of the encoding is computed with a cosine, as if even columns held cosines",
+    },
+}
