@@ -76,9 +76,10 @@ class Student:
     sandbox and returns its result as data."""
 
     def __init__(self, sandbox: Sandbox, exercise_id: str, forbid: Sequence[str],
-                 timeout: float | None, poisoned: dict[str, StudentProblem]) -> None:
+                 timeout: float | None, poisoned: dict[str, StudentProblem],
+                 log: list[tuple[tuple, tuple]] | None = None) -> None:
         self._sandbox, self._exercise, self._forbid = sandbox, exercise_id, list(forbid)
-        self._timeout, self._poisoned = timeout, poisoned
+        self._timeout, self._poisoned, self._log = timeout, poisoned, log
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
@@ -106,6 +107,8 @@ class Student:
             problem = self._sandbox_problem(exc, name)
             self._poisoned[self._exercise] = problem
             raise problem from None
+        if self._log is not None:  # for known-mistake diagnosis (``dlcore.diagnosis``)
+            self._log.append((request, reply))
         return self._unpack(reply, name)
 
     def _sandbox_problem(self, exc: SandboxError, name: str) -> StudentProblem:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from _pytest.runner import runtestprotocol
 
-from dlcore import course, scan
+from dlcore import course, diagnosis, scan
 from dlcore.errors import MachineryError
 from dlcore.grading import ForbiddenCall, GradingFailure, Student, StudentProblem, quote
 from dlcore.notebook import Notebook, NotebookError
@@ -52,6 +52,9 @@ class Job:
             defaultdict(list)
         self.order: list[str] = []
         self.machinery: list[str] = []
+        self.calls: list[tuple[tuple, tuple]] = []  # the running case's requests and replies
+        self.logged: dict[str, list[diagnosis.Case]] = defaultdict(list)
+        self.diagnoses: dict[str, list[str]] = {}
         forbid: set[str] = set()
         for item in items:
             mark = item.get_closest_marker("exercise")
@@ -87,6 +90,17 @@ class Job:
         else:
             kind, message = verdict(exc)
             self.cases[mark.args[0]].append((0.0, points, kind, message))
+        on_values = isinstance(exc, AssertionError)  # not an error, timeout or forbidden call
+        self.logged[mark.args[0]].append(diagnosis.Case(passed, on_values, list(self.calls)))
+
+    def diagnose(self, catalogue: diagnosis.Catalogue) -> None:
+        """Name the known mistake behind each exercise that lost points, where one fits."""
+        for ex, cases in self.logged.items():
+            if any(not c.passed for c in cases):
+                try:
+                    self.diagnoses[ex] = catalogue.diagnose(ex, cases)
+                except Exception:  # noqa: BLE001 (diagnosis never costs a verdict)
+                    self.diagnoses[ex] = []
 
     def results(self) -> list[ExerciseResult]:
         out = []
@@ -95,7 +109,8 @@ class Job:
             score = sum(c[0] for c in cases)
             max_score = sum(c[1] for c in cases)
             problems = [c[2] for c in cases if c[2]]
-            feedback = list(dict.fromkeys(c[3] for c in cases if c[3]))[:5]
+            feedback = self.diagnoses.get(ex, []) + \
+                list(dict.fromkeys(c[3] for c in cases if c[3]))[:5]
             out.append(ExerciseResult(ex, round(score, 4), round(max_score, 4),
                                       status_of(score, max_score, problems), feedback))
         return out
@@ -112,8 +127,8 @@ class Session:
     through pytest's own ``runtestprotocol``, so function-scoped fixtures are fresh each time.
     """
 
-    def __init__(self, grader: Path) -> None:
-        self.grader = grader
+    def __init__(self, grader: Path, entry: course.Entry | None = None) -> None:
+        self.grader, self.entry = grader, entry
         self.jobs: queue.Queue = queue.Queue()
         self.done: queue.Queue = queue.Queue()
         self.items: list[Any] = []
@@ -210,10 +225,15 @@ class Session:
             if items:
                 session._setupstate.teardown_exact(items[0])
             for i, item in enumerate(items):
+                job.calls = []
                 # After the last case only the module stays set up: its fixtures serve the
                 # next submission, while every case's own fixtures are torn down.
                 nextitem = items[i + 1] if i + 1 < len(items) else item.getparent(pytest.Module)
                 runtestprotocol(item, nextitem=nextitem, log=True)
+            job.sandbox.close()
+            catalogue = diagnosis.catalogue_for(self.entry) if self.entry else None
+            if catalogue is not None:
+                job.diagnose(catalogue)
         finally:
             job.sandbox.close()
             self.job = None
@@ -224,7 +244,7 @@ class Session:
         mark = request.node.get_closest_marker("exercise")
         assert self.job is not None
         return Student(self.job.sandbox, mark.args[0], mark.kwargs.get("forbid", ()),
-                       mark.kwargs.get("timeout"), self.job.poisoned)
+                       mark.kwargs.get("timeout"), self.job.poisoned, self.job.calls)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: Any, call: Any) -> Any:
@@ -248,7 +268,7 @@ def session_for(entry: course.Entry) -> Session:
     if found is None or not found.alive:
         for old in [k for k in _SESSIONS if k[0] == key[0]]:
             _SESSIONS.pop(old).close()
-        found = _SESSIONS[key] = Session(entry.grader)
+        found = _SESSIONS[key] = Session(entry.grader, entry)
     return found
 
 

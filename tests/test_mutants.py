@@ -121,6 +121,33 @@ def test_mutant(index: int, reports: dict[str, dict]) -> None:
     assert not others, f"mutant of {ex} changed other exercises: {others}"
 
 
+def test_known_mistakes_are_named(reports: dict[str, dict]) -> None:
+    """Known-mistake diagnosis over the catalogue itself: a wrong mutant whose first feedback
+    line names a mistake is named by its own clause (alone, or with the one other mistake the
+    grader's cases cannot tell apart); and, over the whole catalogue, at least 90% of the
+    mistakes that fail on values (all but the forbidden-call ones) are named."""
+    from dlcore import diagnosis
+
+    clauses = {key: diagnosis.load_mistakes(MUTANT_DIR / f"{key}.py") for key in MODULES}
+    named, values, wrong_name = 0, 0, []
+    for i, (key, ex, kind, name, _) in enumerate(CASES):
+        if kind != "wrong" or name.startswith("forbidden") or f"m{i:04d}" not in reports:
+            continue
+        values += 1
+        feedback = by_id(reports[f"m{i:04d}"])[ex]["feedback"]
+        first = feedback[0] if feedback else ""
+        own = clauses[key].get(ex, {}).get(name, ("", ""))[1]
+        if first.startswith(diagnosis.PREFIX):
+            if own and own in first:
+                named += 1
+            elif own:
+                wrong_name.append(f"{key} {ex}.{name}: {first}")
+    assert not wrong_name, "\n".join(wrong_name)
+    if values < 500:
+        pytest.skip(f"only {values} value mistakes selected: the share is measured on all")
+    assert named >= 0.9 * values, f"{named} of {values} known mistakes named"
+
+
 @pytest.mark.parametrize("key", sorted(BROKEN) or [None])
 def test_mutant_files_load(key: str | None) -> None:
     """Does every mutant file import and define MUTANTS?"""

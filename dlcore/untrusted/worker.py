@@ -138,6 +138,31 @@ def handle(ns: dict, request: tuple, device: torch.device, watch: Watch) -> tupl
     return ("ok", result, used)
 
 
+def new_namespace(cells: list[tuple[str, str]]) -> tuple[dict, list[str]]:
+    """A fresh namespace with ``cells`` run in it, and the ids of the cells that raised."""
+    ns: dict = {"__name__": "__main__", "__builtins__": builtins}
+    failed = []
+    for cell_id, source in cells:
+        try:
+            run_cell(ns, cell_id, source)
+        except BaseException:  # noqa: BLE001 (SystemExit and friends included)
+            failed.append(cell_id)
+    return ns, failed
+
+
+def serve_request(spaces: dict[str, dict], request: tuple, device: torch.device,
+                  watch: Watch) -> tuple:
+    """One request: for the submission's own namespace (key ""), or, on the trusted side's
+    catalogue worker, ``("variant", key, cells)`` builds another namespace and
+    ``("in", key, request)`` serves a request in it."""
+    if request[0] == "variant":
+        spaces[request[1]], failed = new_namespace(request[2])
+        return ("ok", failed, [])
+    if request[0] == "in":
+        return handle(spaces[request[1]], request[2], device, watch)
+    return handle(spaces[""], request, device, watch)
+
+
 def reply(conn: Any, message: tuple) -> None:
     try:
         data = wire.dumps(message)
@@ -164,13 +189,14 @@ def serve(conn: Any, cells: list[tuple[str, str]], forbid: list[str], device: st
         except BaseException as exc:  # noqa: BLE001 (SystemExit and friends included)
             reply(conn, ("cell", cell_id, describe_error(exc)))
     reply(conn, ("ready",))
+    spaces = {"": ns}
     while True:
         try:
             request = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
         try:
-            message = handle(ns, request, dev, watch)
+            message = serve_request(spaces, request, dev, watch)
         except BaseException as exc:  # noqa: BLE001
             message = ("raise", *describe_error(exc))
         reply(conn, message)
