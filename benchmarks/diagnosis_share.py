@@ -54,7 +54,7 @@ def grade_all(keys: list[str], dest: Path, diagnose: bool) -> tuple[list, list, 
                 path = dest / f"m{len(cases):04d}.ipynb"
                 path.write_text(json.dumps(answer_cells(nb, ex, source)))
                 cases.append((key, ex, name))
-                subs.append(classgrade.Submission(path.stem, path, frozenset({ex})))
+                subs.append(classgrade.Submission(path.stem, path, frozenset({ex}), key))
     start = time.monotonic()
     reports = classgrade.run(subs, 2, "cpu", progress=False)
     return cases, reports, time.monotonic() - start

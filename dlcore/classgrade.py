@@ -33,6 +33,7 @@ class Submission:
     student: str
     path: Path
     only: frozenset[str] | None = None  # grade only these exercises (None: all)
+    group: str | None = None  # which notebook it is, if known (else the file name says)
 
 
 def discover(paths: list[str]) -> list[Submission]:
@@ -168,7 +169,7 @@ def run_batch(subs: list[Submission], workers: int, device: str, progress: bool,
                file=sys.stderr)
     pool = Pool(task=grade_one, on_failure=stopped, setup=functools.partial(pool_setup, isolate),
                 args=(device,), workers=workers, watchdog_s=WATCHDOG_S,
-                progress=lambda: bar.update(1))
+                progress=lambda: bar.update(1), group=lambda s: s.group or s.path.name)
     try:
         outcomes = pool.run(subs)
     finally:

@@ -224,26 +224,52 @@ class Catalogue:
     def reply(self, key: str, request: tuple) -> tuple | None:
         """The reply of variant ``key`` (the reference, or 'exercise/mistake') to a request;
         None when it could not be had (a timeout or a crash, which ends that variant)."""
+        self.fetch([key], request)
+        return self.replies[(key, fingerprint(for_replay(request)))]
+
+    def fetch(self, keys: list[str], request: tuple) -> None:
+        """Replies of these variants to one request, into the cache: in one round trip to
+        the catalogue worker, or one by one if that fails (a mistake that hangs)."""
         request = for_replay(request)
-        index = (key, fingerprint(request))
-        if index in self.replies:
-            return self.replies[index]
-        found: tuple | None = None
+        digest = fingerprint(request)
+        missing = [k for k in keys if (k, digest) not in self.replies]
+        if not missing:
+            return
         try:
             worker = self._worker()
-            if key not in self._built:
-                worker.request(("variant", key, self._variant_cells(key)), worker.limits.cell_s)
-                self._built.add(key)
+            for key in missing:
+                if key not in self._built:
+                    worker.request(("variant", key, self._variant_cells(key)),
+                                   worker.limits.cell_s)
+                    self._built.add(key)
             start = time.monotonic()
-            found = worker.request(("in", key, request))
-            if key == REF:
-                self.seconds[index[1]] = time.monotonic() - start
+            if len(missing) == 1:
+                found = [worker.request(("in", missing[0], request))]
+            else:
+                found = worker.request(("in_each", missing, request))[1]
+            if missing == [REF]:
+                self.seconds[digest] = time.monotonic() - start
         except (SandboxError, HostError):
             self._sandbox, self._built = None, set()  # the worker was killed; start anew
-        self.replies[index] = found
-        if key == REF and found is None:
-            self.seconds[index[1]] = math.inf
-        return found
+            if len(missing) > 1:
+                for key in missing:
+                    self.fetch([key], request)
+                return
+            found = [None]
+            if missing == [REF]:
+                self.seconds[digest] = math.inf
+        for key, reply in zip(missing, found, strict=True):
+            self.replies[(key, digest)] = reply
+
+    def narrow(self, keys: list[str], case: Case) -> list[str]:
+        """The variants whose replies equal the student's on every request of the case."""
+        for request, reply in case.calls:
+            if not keys:
+                break
+            self.fetch(keys, request)
+            digest = fingerprint(for_replay(request))
+            keys = [k for k in keys if same_reply(reply, self.replies[(k, digest)])]
+        return keys
 
     def slow(self, case: Case) -> bool:
         """The reference needs more than SLOW_S to answer this case (timed once per process,
@@ -261,9 +287,6 @@ class Catalogue:
             _LIVE.remove(self)
 
     # -- diagnosis
-    def matches(self, key: str, case: Case) -> bool:
-        return all(same_reply(reply, self.reply(key, request)) for request, reply in case.calls)
-
     def separated(self, key: str, case: Case) -> bool:
         """The mistake's replies differ from the reference's on this case, and where they do,
         the student's sit far closer to the mistake's than the mistake's to the reference's
@@ -288,21 +311,17 @@ class Catalogue:
             return []
         deadline = time.monotonic() + BUDGET_S
         first, passed = failed[0], [c for c in cases if c.passed and c.calls]
-        candidates = []
-        for key in (f"{exercise}/{name}" for name in mistakes):
-            if time.monotonic() > deadline:
-                return []
-            if self.matches(key, first) and self.separated(key, first):
-                candidates.append(key)
+        candidates = self.narrow([f"{exercise}/{name}" for name in mistakes], first)
+        candidates = [k for k in candidates if self.separated(k, first)]
         for case in failed[1:]:
             if not candidates or time.monotonic() > deadline:
                 return []
-            candidates = [k for k in candidates if self.matches(k, case)]
+            candidates = self.narrow(candidates, case)
         for case in passed:
             if not candidates or time.monotonic() > deadline:
                 return []
-            if not self.slow(case) and self.matches(REF, case):
-                candidates = [k for k in candidates if self.matches(k, case)]
+            if not self.slow(case) and self.narrow([REF], case):
+                candidates = self.narrow(candidates, case)
         clauses = list(dict.fromkeys(mistakes[k.split("/", 1)[1]][1] for k in candidates))
         if len(clauses) == 1:
             return [PREFIX + clauses[0]]

@@ -53,6 +53,7 @@ class Slot:
     conn: Any = None
     job: int | None = None
     started: float = 0.0
+    group: str | None = None  # the kind of item it took last
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.is_alive():
@@ -76,7 +77,9 @@ class Pool:
     workers: int = 2
     watchdog_s: float = 900.0
     progress: Callable[[], None] = lambda: None
+    group: Callable[[Any], str] | None = None
     _slots: list[Slot] = field(default_factory=list)
+    _keys: list[str] = field(default_factory=list)
 
     def _start(self, slot: Slot) -> None:
         ctx = mp.get_context("spawn")
@@ -89,6 +92,7 @@ class Pool:
 
     def run(self, items: list[Any]) -> list[Any]:
         pending, results = deque(range(len(items))), {}
+        self._keys = []
         stops: dict[int, list[str]] = {}
         self._slots = [Slot() for _ in range(max(1, min(self.workers, len(items))))]
         try:
@@ -121,11 +125,30 @@ class Pool:
                 if slot.proc is None or not slot.proc.is_alive():
                     slot.stop()
                     self._start(slot)
-                slot.job, slot.started = pending.popleft(), time.monotonic()
+                slot.job, slot.started = self._next(slot, pending, items), time.monotonic()
                 try:
                     slot.conn.send((slot.job, items[slot.job]))
                 except (OSError, ValueError):
                     pass  # found dead on the next poll
+
+    def _next(self, slot: Slot, pending: deque, items: list[Any]) -> int:
+        """The next item for a slot: with ``group``, one of the kind it took last, else of a
+        kind no other slot is taking, so each process keeps serving one notebook and its
+        caches (grader session, known mistakes) serve many submissions; else the oldest."""
+        if self.group is None:
+            return pending.popleft()
+        if len(self._keys) != len(items):
+            self._keys = [self.group(item) for item in items]
+        busy = {s.group for s in self._slots if s is not slot and s.job is not None}
+        for wanted in (lambda g: g == slot.group, lambda g: g not in busy):
+            for position, index in enumerate(pending):
+                if wanted(self._keys[index]):
+                    del pending[position]
+                    slot.group = self._keys[index]
+                    return index
+        index = pending.popleft()
+        slot.group = self._keys[index]
+        return index
 
     def _poll(self) -> list[tuple[Slot, Any]]:
         """(slot, outcome) for busy slots: a (index, result) tuple, a reason string when its

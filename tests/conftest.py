@@ -43,7 +43,9 @@ def grade_notebooks(notebooks: dict[str, dict], workdir: Path, workers: int = 2,
         path.write_text(json.dumps(nb))
         limit = None if name not in only else frozenset(
             {only[name]} if isinstance(only[name], str) else only[name])
-        subs.append(classgrade.Submission(name, path, limit))
+        meta = nb.get("metadata", {}).get("dlcore", {})
+        group = f"{meta.get('assignment')}/{meta.get('notebook')}" if meta else None
+        subs.append(classgrade.Submission(name, path, limit, group))
     reports = classgrade.run(subs, workers, "cpu", progress=False)
     return {sub.student: rep for sub, rep in zip(subs, reports, strict=True)}
 

@@ -154,12 +154,21 @@ def serve_request(spaces: dict[str, dict], request: tuple, device: torch.device,
                   watch: Watch) -> tuple:
     """One request: for the submission's own namespace (key ""), or, on the trusted side's
     catalogue worker, ``("variant", key, cells)`` builds another namespace and
-    ``("in", key, request)`` serves a request in it."""
+    ``("in", key, request)`` serves a request in it (``("in_each", keys, request)`` in each
+    of several)."""
     if request[0] == "variant":
         spaces[request[1]], failed = new_namespace(request[2])
         return ("ok", failed, [])
     if request[0] == "in":
         return handle(spaces[request[1]], request[2], device, watch)
+    if request[0] == "in_each":  # one request, served in each of several namespaces
+        replies = []
+        for key in request[1]:
+            try:
+                replies.append(handle(spaces[key], request[2], device, watch))
+            except BaseException as exc:  # noqa: BLE001
+                replies.append(("raise", *describe_error(exc)))
+        return ("ok", replies, [])
     return handle(spaces[""], request, device, watch)
 
 
