@@ -3,8 +3,9 @@
 ``analytics.csv`` holds the numbers in long form (``scope, notebook, exercise, metric, value``)
 and ``analytics.html`` shows the same numbers as one self-contained page (matplotlib figures
 embedded as PNG, no script, nothing fetched): the score distribution per notebook and per
-exercise, the feedback the class got most often (the mistakes the graders name), the hardest
-exercises, and every timeout and error.
+exercise, the known mistakes named in the class's feedback with the share of the class that
+made each, the feedback the class got most often, the hardest exercises, and every timeout
+and error.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dlcore.report import STATUSES
+from dlcore.report import KNOWN_MISTAKE, STATUSES
 
 BINS = 10  # score-distribution bins of 10 % of the maximum
 TOP_FEEDBACK = 5
 HARDEST = 10
+TOP_MISTAKES = 20  # in the figure; the table and the CSV hold them all
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Exercise:
     fractions: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     feedback: Counter = field(default_factory=Counter)  # first line, once per submission
+    mistakes: Counter = field(default_factory=Counter)  # named known mistakes, once each
 
     @property
     def mean(self) -> float:
@@ -63,6 +66,8 @@ def summarise(rows: list[tuple[str, dict]]) -> ClassStats:
             stats.statuses[ex["status"]] += 1
             if ex["feedback"] and ex["status"] != "passed":
                 stats.feedback[ex["feedback"][0]] += 1
+            stats.mistakes.update({line[len(KNOWN_MISTAKE):] for line in ex["feedback"]
+                                   if line.startswith(KNOWN_MISTAKE)})
             if ex["status"] in ("timeout", "error"):
                 why = ex["feedback"][0] if ex["feedback"] else ""
                 problems.append((student, key, ex["id"], ex["status"], why))
@@ -84,6 +89,14 @@ def hardest(stats: ClassStats) -> list[Exercise]:
     started = [e for e in stats.exercises.values() if e.mean < 1 - 1e-9
                and sum(n for s, n in e.statuses.items() if s != "missing") > 0]
     return sorted(started, key=lambda e: (e.mean, e.notebook, e.id))[:HARDEST]
+
+
+def mistakes(stats: ClassStats) -> list[tuple[float, str, str, str]]:
+    """(share of the class, notebook, exercise, mistake) for every named known mistake, the
+    most common first."""
+    found = [(count / len(ex.fractions), ex.notebook, ex.id, text)
+             for ex in stats.exercises.values() for text, count in ex.mistakes.items()]
+    return sorted(found, key=lambda m: (-m[0], m[1], m[2], m[3]))
 
 
 def csv_rows(stats: ClassStats) -> list[tuple]:
@@ -109,6 +122,8 @@ def csv_rows(stats: ClassStats) -> list[tuple]:
                  for s in STATUSES]
         rows += [("feedback", nb, ex_id, text, round(count / n, 4))
                  for text, count in ex.feedback.most_common(TOP_FEEDBACK)]
+    rows += [("mistake", nb, ex_id, text, round(share, 4))
+             for share, nb, ex_id, text in mistakes(stats)]
     rows += [("hardest", e.notebook, e.id, "rank", rank)
              for rank, e in enumerate(hardest(stats), 1)]
     rows += [("problem", nb, ex_id, status, f"{student}: {why}")
@@ -126,7 +141,8 @@ def figure_png(fig) -> str:
 
 
 def figures(stats: ClassStats) -> dict[str, str]:
-    """Base64 PNGs: score histograms per notebook, mean score per exercise."""
+    """Base64 PNGs: score histograms per notebook, mean score per exercise, and the named
+    known mistakes by share of the class (when there are any)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -160,7 +176,21 @@ def figures(stats: ClassStats) -> dict[str, str]:
     ax.set_xlabel("mean score (% of the exercise's points)")
     fig.tight_layout()
     out["exercises"] = figure_png(fig)
+    top = mistakes(stats)[:TOP_MISTAKES]
+    if top:
+        fig, ax = plt.subplots(figsize=(8, 0.3 * len(top) + 0.9))
+        ax.barh(range(len(top)), [100 * m[0] for m in top], color="tab:red")
+        ax.set_yticks(range(len(top)), [shorten(f"{m[2]}: {m[3]}", 90) for m in top],
+                      fontsize=6)
+        ax.invert_yaxis()
+        ax.set_xlabel("share of the class (%)")
+        fig.tight_layout()
+        out["mistakes"] = figure_png(fig)
     return out
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def page(stats: ClassStats) -> str:
@@ -197,6 +227,19 @@ def page(stats: ClassStats) -> str:
         parts.append(f"<tr><td>{rank}</td><td>{e(ex.notebook)}</td><td>{e(ex.id)}</td>"
                      f"<td>{100 * ex.mean:.1f}</td><td>{100 * full:.0f} %</td>"
                      f"<td>{e(top[0][0]) if top else ''}</td></tr>")
+    named = mistakes(stats)
+    parts += ["</table>", f"<h2>Known mistakes in the class ({len(named)})</h2>",
+              "<p>Mistakes the feedback named: the submission's results matched one of the "
+              "course's known mistakes on the same inputs. Share: the part of the class whose "
+              "submission made it.</p>"]
+    if "mistakes" in figs:
+        parts.append(f"<img alt='known mistakes by share of the class' "
+                     f"src='data:image/png;base64,{figs['mistakes']}'>")
+    parts.append("<table><tr><th>notebook</th><th>exercise</th><th>share</th>"
+                 "<th>this is what happens when ...</th></tr>")
+    for share, nb, ex_id, text in named:
+        parts.append(f"<tr><td>{e(nb)}</td><td>{e(ex_id)}</td><td>{100 * share:.0f} %</td>"
+                     f"<td>{e(text)}</td></tr>")
     parts += ["</table>", "<h2>What the graders told the class</h2>",
               "<p>Per exercise, the first feedback line of each submission that lost points, "
               "and the share of the class that got it (the graders name known mistakes in "

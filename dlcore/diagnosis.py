@@ -27,22 +27,22 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import math
 import os
 import pickle
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
 
 from dlcore import course
+from dlcore.mistakes import load_mistakes, mutant_file
+from dlcore.report import KNOWN_MISTAKE
 from dlcore.sandbox import Limits, Sandbox, SandboxError
 from dlcore.sandbox.host import HostError
 
-PREFIX = "known mistake: your results match what happens when "
+PREFIX = KNOWN_MISTAKE
 REF = "reference"
 LIVE_WORKERS = 3  # catalogue workers kept running per grading process
 MARGIN = 0.25  # a student's results sit this much closer to the mistake than it is to the reference
@@ -65,29 +65,6 @@ class Case:
     passed: bool
     value_failure: bool
     calls: list[tuple[tuple, tuple]] = field(default_factory=list)
-
-
-def mutant_file(entry: course.Entry) -> Path:
-    return course.root() / "tests" / "mutants" / entry.assignment / f"{entry.name}.py"
-
-
-def load_mistakes(path: Path) -> dict[str, dict[str, tuple[str, str]]]:
-    """exercise -> mistake name -> (answer source, clause), from a mutant file."""
-    spec = importlib.util.spec_from_file_location(f"dlcore_mistakes_{path.stem}", path)
-    if spec is None or spec.loader is None:
-        return {}
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    mutants, clauses = getattr(module, "MUTANTS", {}), getattr(module, "MISTAKES", {})
-    out: dict[str, dict[str, tuple[str, str]]] = {}
-    for ex, named in clauses.items():
-        wrong = mutants.get(ex, {}).get("wrong", {})
-        for name, clause in named.items():
-            if name in wrong:
-                spec_ = wrong[name]
-                source = spec_[0] if isinstance(spec_, tuple) else spec_
-                out.setdefault(ex, {})[name] = (source, str(clause))
-    return out
 
 
 def for_replay(request: tuple) -> tuple:

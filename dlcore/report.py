@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field
 
 STATUSES = ("passed", "partial", "failed", "error", "timeout", "missing")
+# The start of a feedback line that names a known mistake (``dlcore.diagnosis``).
+KNOWN_MISTAKE = "known mistake: your results match what happens when "
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """A bundled sample class, generated from solutions/ and release/ for the demo and benchmarks.
 
-Students: ``perfect`` (the solutions), ``partial`` (every other exercise left as the stub),
+Students: ``perfect`` (the solutions), ``partial`` (every other exercise left as the stub,
+and one in four with a known mistake from the course's catalogue, ``dlcore.mistakes``),
 ``untouched`` (the release), ``broken`` (a truncated file), ``hostile`` (an infinite loop in
 its first notebook, ``os._exit``, an exception, monkeypatching torch/numpy/pytest, an
 impossible allocation, next to honest answers), ``cheater`` (the release, plus a cell that
@@ -14,7 +15,7 @@ import json
 import re
 from pathlib import Path
 
-from dlcore import course
+from dlcore import course, mistakes
 
 STUDENTS = ("perfect", "partial", "untouched", "broken", "hostile", "cheater")
 
@@ -46,10 +47,17 @@ def _text(cell: dict) -> str:
 
 
 def partial(solution: dict, release: dict) -> dict:
+    """Odd answers left as stubs; every other even one holds the first known mistake the
+    course describes for that exercise (if any)."""
     stubs = {_exercise(c): c["source"] for c in _answers(release)}
+    meta = solution.get("metadata", {}).get("dlcore", {})
+    known = mistakes.load_mistakes(mistakes.mutant_file(
+        course.Entry(meta.get("assignment", ""), meta.get("notebook", "")))) if meta else {}
     for i, cell in enumerate(_answers(solution)):
         if i % 2 == 1:
             cell["source"] = stubs[_exercise(cell)]
+        elif i % 4 == 2 and known.get(_exercise(cell)):
+            cell["source"] = next(iter(known[_exercise(cell)].values()))[0]
     return solution
 
 

@@ -19,9 +19,11 @@ def report(notebook: str, exercises: list[tuple[str, float, float, str, list[str
 
 
 SOFTMAX = "softmax over the batch axis: this is what happens when dim=0"
+MISTAKE = "the softmax runs over the batch axis"
+NAMED = "known mistake: your results match what happens when " + MISTAKE
 ROWS = [
     ("ann", report("neurons", [("sigmoid", 2, 2, "passed", []), ("relu", 1, 1, "passed", [])])),
-    ("bob", report("neurons", [("sigmoid", 0, 2, "failed", [SOFTMAX]),
+    ("bob", report("neurons", [("sigmoid", 0, 2, "failed", [NAMED, SOFTMAX]),
                                ("relu", 1, 1, "passed", [])])),
     ("cyd", report("neurons", [("sigmoid", 1, 2, "partial", [SOFTMAX, "second line"]),
                                ("relu", 0, 1, "timeout", ["relu did not finish within 5 s"])])),
@@ -50,7 +52,11 @@ def test_numbers(tmp_path: Path) -> None:
     assert float(got[("exercise", nb, "relu", "full_marks_share")]) == 0.5
     assert got[("exercise", nb, "relu", "status_timeout")] == "1"
     # the first feedback line of each submission that lost points, as a share of the class
-    assert float(got[("feedback", nb, "sigmoid", SOFTMAX)]) == 0.5
+    assert float(got[("feedback", nb, "sigmoid", SOFTMAX)]) == 0.25
+    assert float(got[("feedback", nb, "sigmoid", NAMED)]) == 0.25
+    # the named known mistakes, as a share of the class
+    assert float(got[("mistake", nb, "sigmoid", MISTAKE)]) == 0.25
+    assert [k for k in got if k[0] == "mistake"] == [("mistake", nb, "sigmoid", MISTAKE)]
     assert ("feedback", nb, "sigmoid", "second line") not in got
     assert got[("hardest", nb, "sigmoid", "rank")] == "1"
     problems = {k[3]: v for k, v in got.items() if k[0] == "problem"}
@@ -66,6 +72,8 @@ def test_page_is_self_contained_and_escaped(tmp_path: Path) -> None:
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources), sources
     for heading in ("Score distribution per notebook", "Score per exercise",
                     "Hardest exercises", "What the graders told the class",
-                    "Timeouts and errors (2)"):
+                    "Timeouts and errors (2)", "Known mistakes in the class (1)"):
         assert heading in text
-    assert "50 %" in text  # the share of the class told about the softmax axis
+    assert len(sources) == 3  # score histograms, exercise means, the known mistakes
+    row = re.search(r"<td>sigmoid</td><td>(\d+) %</td><td>([^<]*)</td>", text)
+    assert row and row.groups() == ("25", MISTAKE)  # a quarter of the class made it
