@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
-import os
 import pickle
 import time
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from typing import Any
 import torch
 
 from dlcore import course
-from dlcore.mistakes import load_mistakes, mutant_file
+from dlcore.mistakes import enabled, load_mistakes, mutant_file
 from dlcore.report import KNOWN_MISTAKE
 from dlcore.sandbox import Limits, Sandbox, SandboxError
 from dlcore.sandbox.host import HostError
@@ -45,16 +44,13 @@ from dlcore.sandbox.host import HostError
 PREFIX = KNOWN_MISTAKE
 REF = "reference"
 LIVE_WORKERS = 3  # catalogue workers kept running per grading process
+MAX_REPLIES = 20_000  # cached replies per notebook: beyond, the cache starts afresh
 MARGIN = 0.25  # a student's results sit this much closer to the mistake than it is to the reference
 SLOW_S = 2.0  # a case the reference takes longer to answer (a training probe) is not replayed
 BUDGET_S = 30.0  # catalogue time one exercise's diagnosis may take
 # Values agree to 1e-4 relative, with an absolute floor relative to the largest value of the
 # same tensor: tolerances scale with the values, so mistakes in tiny numbers stay visible.
 RTOL, ATOL_REL, TINY = 1e-4, 1e-5, 1e-12
-
-
-def enabled() -> bool:
-    return os.environ.get("DLCORE_DIAGNOSE", "1") != "0"
 
 
 @dataclass
@@ -212,6 +208,9 @@ class Catalogue:
         missing = [k for k in keys if (k, digest) not in self.replies]
         if not missing:
             return
+        if len(self.replies) > MAX_REPLIES:  # requests that carry each student's own data
+            self.replies.clear()
+            missing = list(keys)
         try:
             worker = self._worker()
             for key in missing:

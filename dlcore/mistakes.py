@@ -5,9 +5,15 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 from dlcore import course
+
+
+def enabled() -> bool:
+    """Is known-mistake diagnosis on (``DLCORE_DIAGNOSE=0`` turns it off)?"""
+    return os.environ.get("DLCORE_DIAGNOSE", "1") != "0"
 
 
 def mutant_file(entry: course.Entry) -> Path:

@@ -4,7 +4,8 @@ grading the same submissions a second time.
 A report is found by a key over everything grading depends on: the notebook (assignment and
 name), the cells grading runs (the course's setup cells and the submission's answer cells,
 exactly as ``course.grading_cells`` gives them), the device, and a digest of the grader file,
-``grader.ini`` and every module of the ``dlcore`` package.  A changed answer, grader or engine
+the notebook's known mistakes (``dlcore.mistakes``) and whether they are named, ``grader.ini``
+and every module of the ``dlcore`` package.  A changed answer, grader or engine
 therefore never meets an old report.  Only the trusted side writes here: the folder is under
 ``.course/`` of the course directory, which no sandbox can see.
 
@@ -20,7 +21,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from dlcore import course
+from dlcore import course, mistakes
 from dlcore.notebook import Notebook
 
 
@@ -43,8 +44,11 @@ def _engine_digest() -> str:
 
 def key(nb: Notebook, entry: course.Entry, device: str) -> str:
     cells = course.grading_cells(nb, entry)
+    catalogue = mistakes.mutant_file(entry)  # the known mistakes the feedback may name
     payload = json.dumps([entry.key, cells, device, _engine_digest(),
-                          hashlib.sha256(entry.grader.read_bytes()).hexdigest()])
+                          hashlib.sha256(entry.grader.read_bytes()).hexdigest(),
+                          hashlib.sha256(catalogue.read_bytes()).hexdigest()
+                          if catalogue.is_file() else "", mistakes.enabled()])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

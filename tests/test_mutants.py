@@ -4,7 +4,9 @@ exercise."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -41,13 +43,58 @@ def case_name(key: str, ex: str, kind: str, name: str) -> str:
     return f"{key.split('/')[1]}.{ex}.{kind}.{name}"
 
 
+PACK_MAX = 4  # wrong mutants of different exercises graded in one submission
+# Words that let an answer cell reach beyond its own function: graded alone.
+REACHES_OUT = {"manual_seed", "seed", "set_default_dtype", "set_default_device", "setattr",
+               "globals", "global", "nonlocal", "set_num_threads", "sys", "os", "builtins",
+               "__builtins__", "importlib", "exec", "eval", "signal", "_exit", "exit"}
+
+
+def packable(key: str, ex: str, source: str) -> set[str] | None:
+    """The top-level names a wrong mutant defines, or None when it must be graded alone:
+    code that runs at the top level, reaches beyond its own function, or mentions another
+    exercise of the notebook (whose answer a neighbour in the pack may have changed)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+            names.update(t.id for t in node.targets)
+        elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            return None
+    words = set(re.findall(r"[A-Za-z_]\w*", source))
+    if words & (REACHES_OUT | (set(MODULES[key]) - {ex})):
+        return None
+    return names
+
+
+def pack_into(packs: list[dict], ex: str, item: tuple, names: set[str] | None,
+              limit: int) -> None:
+    """Into the first pack without this exercise or any of its names, else a new one."""
+    for pack in packs:
+        if ex not in pack and len(pack) < limit and names is not None and \
+                not names & set().union(*(p[-1] for p in pack.values())):
+            pack[ex] = (*item, names)
+            return
+    packs.append({ex: (*item, names or set())})
+
+
 @pytest.fixture(scope="module")
 def reports(request: pytest.FixtureRequest,
             tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    """Every selected mutant's report, from one batch.  Correct variants of different
-    exercises of a notebook share a submission (graded on just those exercises): a right
-    answer leaves the others alone, and one that seems not to is graded again by itself, so
-    sharing never fails a variant that passes alone."""
+    """Every selected mutant's report, from one batch.  Mutants of different exercises of a
+    notebook share a submission (graded on just those exercises): correct variants, and
+    wrong ones that keep to their own function (``packable``).  What looks off in a shared
+    submission is graded again one mutant at a time: every correct variant of a pack where
+    anything is not passed, a wrong one that kept its marks or lacks its feedback.  So
+    sharing never fails a mutant that passes alone.  Each packed mutant's report holds its
+    own exercise only."""
     selected = {item.callspec.params["index"] for item in request.session.items
                 if hasattr(item, "callspec") and "index" in item.callspec.params}
     notebooks, only, packs = {}, {}, {}
@@ -55,34 +102,44 @@ def reports(request: pytest.FixtureRequest,
         if i not in selected:
             continue
         source = spec[0] if isinstance(spec, tuple) else spec
-        if kind == "correct":  # into the first pack of this notebook without this exercise
-            group = packs.setdefault(key, [])
-            pack = next((p for p in group if ex not in p), None)
-            if pack is None:
-                group.append(pack := {})
-            pack[ex] = (i, source)
+        expected = spec[1] if isinstance(spec, tuple) else None
+        if kind == "correct":
+            pack_into(packs.setdefault((key, kind), []), ex, (i, source, None), set(), 10**6)
+            continue
+        names = packable(key, ex, source)
+        if not isolation_case(key, ex, kind, name) and names is not None:
+            pack_into(packs.setdefault((key, kind), []), ex, (i, source, expected), names,
+                      PACK_MAX)
             continue
         nb = load(ROOT / "source" / f"{key}.ipynb")
         notebooks[f"m{i:04d}"] = with_answers(nb, {ex: source})
         if not isolation_case(key, ex, kind, name):
             only[f"m{i:04d}"] = ex
-    for key, group in packs.items():
+    labels = {}
+    for (key, kind), group in packs.items():
         nb = load(ROOT / "source" / f"{key}.ipynb")
         for j, pack in enumerate(group):
-            name = f"{key.replace('/', '__')}__pack{j}"
-            notebooks[name] = with_answers(nb, {ex: src for ex, (_, src) in pack.items()})
-            only[name] = set(pack)
+            label = labels[(key, kind, j)] = f"{key.replace('/', '__')}__{kind}{j}"
+            notebooks[label] = with_answers(nb, {ex: m[1] for ex, m in pack.items()})
+            only[label] = set(pack)
     graded = grade_notebooks(notebooks, tmp_path_factory.mktemp("mutants"), only=only)
     out, again = {}, {}
-    for key, group in packs.items():
+    for (key, kind), group in packs.items():
         for j, pack in enumerate(group):
-            results = by_id(graded[f"{key.replace('/', '__')}__pack{j}"])
-            for ex, (i, source) in pack.items():
-                out[f"m{i:04d}"] = graded[f"{key.replace('/', '__')}__pack{j}"]
-                if results[ex]["score"] != results[ex]["max_score"] or any(
-                        r["status"] != "passed" for r in results.values()):
+            report = graded[labels[(key, kind, j)]]
+            results = by_id(report)
+            # A wrong neighbour's error or timeout stays in its own exercise (the sandbox
+            # poisons only that exercise); a right one must leave every exercise passed.
+            spoilt = kind == "correct" and any(r["status"] != "passed" for r in results.values())
+            for ex, (i, source, expected, _) in pack.items():
+                mine = results[ex]
+                kept = mine["score"] == mine["max_score"]
+                if spoilt or (kind == "correct") != kept or (
+                        expected and expected not in " ".join(mine["feedback"])):
                     nb = load(ROOT / "source" / f"{key}.ipynb")
                     again[f"m{i:04d}"] = (with_answers(nb, {ex: source}), ex)
+                else:
+                    out[f"m{i:04d}"] = {**report, "exercises": [mine]}
     if again:
         alone = grade_notebooks({k: v[0] for k, v in again.items()},
                                 tmp_path_factory.mktemp("alone"),
@@ -95,8 +152,25 @@ def reports(request: pytest.FixtureRequest,
 def isolation_case(key: str, ex: str, kind: str, name: str) -> bool:
     """The first wrong mutant of each exercise is graded on the whole notebook, proving the
     damage stays in its exercise; the others only on their own (a whole-notebook grading
-    costs up to ten times more, and isolation does not depend on which answer is wrong)."""
-    return kind == "wrong" and name == next(iter(MODULES[key][ex].get(kind, {})), None)
+    costs up to ten times more, and isolation does not depend on which answer is wrong).
+    A checkpoint answer that only binds a constant to its own name is never graded whole:
+    such a cell cannot reach any other exercise."""
+    first = next(iter(MODULES[key][ex].get(kind, {})), None)
+    if kind != "wrong" or name != first:
+        return False
+    spec = MODULES[key][ex][kind][name]
+    return not constant_answer(ex, spec[0] if isinstance(spec, tuple) else spec)
+
+
+def constant_answer(ex: str, source: str) -> bool:
+    """Is the cell only ``<ex> = <literal>``?"""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    return len(body) == 1 and isinstance(body[0], ast.Assign) and \
+        [getattr(t, "id", None) for t in body[0].targets] == [ex] and \
+        isinstance(body[0].value, ast.Constant | ast.UnaryOp | ast.Tuple | ast.List)
 
 
 @pytest.mark.parametrize("index", range(len(CASES)),
