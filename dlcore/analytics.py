@@ -15,6 +15,7 @@ import csv
 import html
 import io
 import statistics
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,7 +136,7 @@ def figure_png(fig) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
 
@@ -178,10 +179,10 @@ def figures(stats: ClassStats) -> dict[str, str]:
     out["exercises"] = figure_png(fig)
     top = mistakes(stats)[:TOP_MISTAKES]
     if top:
-        fig, ax = plt.subplots(figsize=(8, 0.3 * len(top) + 0.9))
+        fig, ax = plt.subplots(figsize=(10, 0.45 * len(top) + 1.0))
         ax.barh(range(len(top)), [100 * m[0] for m in top], color="tab:red")
-        ax.set_yticks(range(len(top)), [shorten(f"{m[2]}: {m[3]}", 90) for m in top],
-                      fontsize=6)
+        labels = [textwrap.fill(shorten(f"{m[2]}: {m[3]}", 130), 65) for m in top]
+        ax.set_yticks(range(len(top)), labels, fontsize=6)
         ax.invert_yaxis()
         ax.set_xlabel("share of the class (%)")
         fig.tight_layout()

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, completed
+from conftest import ROOT, completed, with_answers
 from test_readme_course import environment, scratch_course
 
 from dlcore import course
@@ -192,12 +192,21 @@ def test_formgrader_lists_every_assignment_released(labs: dict[str, str],
 
 @pytest.mark.slow
 def test_class_analytics_page(browser: object, tmp_path: Path) -> None:
-    """`dlcore grade`'s analytics.html: every figure shows, nothing is fetched from anywhere."""
+    """`dlcore grade`'s analytics.html: every figure shows, nothing is fetched from anywhere,
+    and the known mistake two students made is listed with its share of the class."""
+    from dlcore import course, mistakes
+
+    known = mistakes.load_mistakes(mistakes.mutant_file(course.Entry("s1_foundations",
+                                                                      "neurons")))
+    wrong_tanh, clause = known["tanh"]["forgets_factor_two"]
     for student, unfinished in (("ann", set()), ("bob", {"sigmoid", "relu", "q_vanishing"}),
-                                ("cyd", {"neuron_forward"})):
+                                ("cyd", {"neuron_forward"}), ("dan", set()), ("eve", set())):
+        nb = completed("s1_foundations", "neurons", unfinished)
+        if student in ("dan", "eve"):
+            nb = with_answers(nb, {"tanh": wrong_tanh})
         path = tmp_path / "class" / student / "s1_foundations" / "neurons.ipynb"
         path.parent.mkdir(parents=True)
-        path.write_text(json.dumps(completed("s1_foundations", "neurons", unfinished)))
+        path.write_text(json.dumps(nb))
     out = tmp_path / "out"
     subprocess.run([str(ROOT / ".venv" / "bin" / "dlcore"), "grade", str(tmp_path / "class"),
                     "--out", str(out), "--no-progress"], cwd=ROOT, check=True,
@@ -215,4 +224,7 @@ def test_class_analytics_page(browser: object, tmp_path: Path) -> None:
     assert problems == [], problems
     assert page.get_by_role("heading", name="Hardest exercises").count() == 1
     assert "sigmoid" in page.locator("table").nth(1).inner_text()
+    assert page.get_by_role("heading", name="Known mistakes in the class (1)").count() == 1
+    named = page.locator("table").nth(2).inner_text()  # the known mistakes' table
+    assert clause in named and "40 %" in named, named  # 2 of 5 students
     page.close()
